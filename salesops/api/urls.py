@@ -1,0 +1,15 @@
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter()
+router.register("users", views.UserViewSet, basename="user")
+router.register("teams", views.TeamViewSet, basename="team")
+router.register("targets", views.TargetViewSet, basename="target")
+
+urlpatterns = [
+    path("auth/token/", views.obtain_token, name="api-token"),
+    path("me/", views.me, name="api-me"),
+    path("", include(router.urls)),
+]
