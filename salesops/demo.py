@@ -88,8 +88,8 @@ def _team(name: str, kind: str, parent: Team | None) -> Team:
     if existing:
         return existing
     if parent is None:
-        return Team.add_root(name=name, kind=kind)
-    return parent.add_child(name=name, kind=kind)
+        return Team.objects.add_root({"name": name, "kind": kind})
+    return Team.objects.add_child(parent, {"name": name, "kind": kind})
 
 
 def _user(username: str, *, role: str, team: Team | None, name: str, title: str) -> User:

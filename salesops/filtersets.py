@@ -9,30 +9,28 @@ from .models import Target, Team, User
 class UserFilterSet(django_filters.FilterSet):
     role = django_filters.MultipleChoiceFilter(choices=Role.choices)
     team = django_filters.ModelChoiceFilter(queryset=Team.objects.all())
-    in_team = django_filters.ModelChoiceFilter(
-        queryset=Team.objects.all(), method="filter_in_team", label="In team subtree"
-    )
+    in_team = django_filters.NumberFilter(method="filter_in_team", label="In team subtree (id)")
 
     class Meta:
         model = User
         fields = ["role", "team", "is_active"]
 
     def filter_in_team(self, queryset, name, value):
-        return queryset.filter(team__in=value.subtree()) if value else queryset
+        team = Team.objects.filter(pk=value).first()
+        return queryset.filter(team__in=team.subtree()) if team else queryset.none()
 
 
 class TeamFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=TeamKind.choices)
-    within = django_filters.ModelChoiceFilter(
-        queryset=Team.objects.all(), method="filter_within", label="Within team subtree"
-    )
+    within = django_filters.NumberFilter(method="filter_within", label="Within team subtree (id)")
 
     class Meta:
         model = Team
         fields = ["kind", "manager", "is_active"]
 
     def filter_within(self, queryset, name, value):
-        return queryset.filter(path__startswith=value.path) if value else queryset
+        team = Team.objects.filter(pk=value).first()
+        return queryset.filter(path__startswith=team.path) if team else queryset.none()
 
 
 class TargetFilterSet(django_filters.FilterSet):

@@ -48,7 +48,7 @@ class Team(MP_Node):
         if self.manager_id and self.manager.role not in LEADER_ROLES[self.kind]:
             raise ValidationError(
                 {
-                    "manager": _("A %(role)s cannot lead a %(kind)s.")
+                    "manager": _("The role “%(role)s” cannot lead a team of kind “%(kind)s”.")
                     % {"role": self.manager.get_role_display(), "kind": self.get_kind_display()}
                 }
             )

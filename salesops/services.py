@@ -3,10 +3,10 @@
 import datetime
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from .exceptions import OrganisationRuleError, PermissionRefused
+from .exceptions import Conflict, OrganisationRuleError, PermissionRefused
 from .models import Target, Team, User
 from .selectors import can_manage_team, can_manage_user
 
@@ -40,12 +40,21 @@ def target_set(
     month = first_of_month(month)
     # Lock the row if it exists so that two managers editing at once do not interleave.
     target = (
-        Target.objects.select_for_update().filter(team=team, user=user, month=month).first()
+        Target.objects.select_for_update(of=("self",))
+        .filter(team=team, user=user, month=month)
+        .order_by()
+        .first()
     ) or Target(team=team, user=user, month=month)
     target.amount = Decimal(amount)
     target.set_by = by
     target.full_clean()
-    target.save()
+    try:
+        with transaction.atomic():
+            target.save()
+    except IntegrityError as error:
+        # Two people created the same month's target at the same instant; the other one won.
+        message = _("Somebody set this target at the same time. Reload and try again.")
+        raise Conflict(message) from error
     return target
 
 

@@ -51,6 +51,9 @@ class TargetSerializer(serializers.ModelSerializer):
         model = Target
         fields = ["id", "team", "user", "month", "amount", "set_by", "updated_at"]
         read_only_fields = ["id", "set_by", "updated_at"]
+        # Setting a target that exists replaces it (the service upserts), so the model's
+        # unique constraints are not validation errors here.
+        validators = []
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,0 +1,58 @@
+import datetime
+from decimal import Decimal
+
+import factory
+
+from salesops.choices import Role, TeamKind
+from salesops.models import Target, Team, User
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    """Builds tree nodes through treebeard: pass parent=... for a child team."""
+
+    class Meta:
+        model = Team
+
+    name = factory.Sequence(lambda n: f"Team {n:03d}")
+    kind = TeamKind.SALES
+
+    @classmethod
+    def _create(cls, model_class, *args, parent=None, **kwargs):
+        if parent is None:
+            return model_class.objects.add_root(kwargs)
+        return model_class.objects.add_child(parent, kwargs)
+
+    @classmethod
+    def region(cls, **kwargs):
+        return cls(kind=TeamKind.REGION, **kwargs)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n:04d}")
+    name = factory.Faker("name", locale="zh_CN")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
+    role = Role.REP
+    team = factory.SubFactory(TeamFactory)
+    password = factory.PostGenerationMethodCall("set_password", "secret-pass-123")
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save(update_fields=["password"])
+
+    class Params:
+        admin = factory.Trait(role=Role.ADMIN, team=None, is_staff=True, is_superuser=True)
+
+
+class TargetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Target
+
+    user = factory.SubFactory(UserFactory)
+    month = datetime.date(2026, 11, 1)
+    amount = Decimal("500000.00")
