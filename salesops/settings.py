@@ -4,6 +4,7 @@ cache is local memory. DEBUG=false switches on the production hardening that
 `manage.py check --deploy` looks for.
 """
 
+import warnings
 from pathlib import Path
 
 import environ
@@ -135,6 +136,10 @@ STORAGES = {
 }
 # Tests and management commands may run before collectstatic; fall back to unhashed names.
 WHITENOISE_MANIFEST_STRICT = False
+if DEBUG:
+    # Development serves static files from the finders; STATIC_ROOT exists only after
+    # collectstatic, and WhiteNoise's warning about it would be noise on every request.
+    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
