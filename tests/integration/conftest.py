@@ -91,6 +91,13 @@ def celery_worker(django_db_setup, django_db_blocker):
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+        # PostgreSQL may take a moment to notice the worker's connection is gone; end it so
+        # that the test database can be dropped.
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
 
 
 @pytest.fixture
