@@ -8,6 +8,7 @@ import warnings
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -170,9 +171,13 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Default beat entries; django-celery-beat copies them into the database, where admins edit them.
 CELERY_BEAT_SCHEDULE = {
+    "recompute-account-tiers": {
+        "task": "accounts.tasks.recompute_tiers",
+        "schedule": crontab(hour=2, minute=0),
+    },
     "clear-expired-sessions": {
         "task": "salesops.tasks.clear_expired_sessions",
-        "schedule": 24 * 60 * 60,
+        "schedule": crontab(hour=3, minute=30),
     },
 }
 

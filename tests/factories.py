@@ -56,3 +56,24 @@ class TargetFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     month = datetime.date(2026, 11, 1)
     amount = Decimal("500000.00")
+
+
+class AccountFactory(factory.django.DjangoModelFactory):
+    """An account row as stored; use accounts.services.account_create for the full rules."""
+
+    class Meta:
+        model = "accounts.Account"
+
+    name = factory.Sequence(lambda n: f"Customer {n:04d} Ltd")
+    industry = "manufacturing"
+    owner_team = factory.SubFactory(TeamFactory)
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.Contact"
+
+    account = factory.SubFactory(AccountFactory)
+    name = factory.Faker("name", locale="zh_CN")
+    title = "IT Director"
+    email = factory.Sequence(lambda n: f"contact{n}@customer.example.com")
