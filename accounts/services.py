@@ -39,6 +39,13 @@ EDITABLE_FIELDS = {
 RECOMPUTE_BATCH = 500
 
 
+def _refuse_unknown_fields(fields: dict) -> None:
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        message = _("These fields cannot be set: %(fields)s")
+        raise AccountRuleError(message % {"fields": ", ".join(sorted(unknown))})
+
+
 def _can_manage_account(user: User, account: Account) -> bool:
     return can_manage_team(user, account.owner_team)
 
@@ -53,11 +60,7 @@ def _can_edit_account(user: User, account: Account) -> bool:
 
 @transaction.atomic
 def account_create(*, by: User, owner_team: Team, **fields) -> Account:
-    unknown = set(fields) - EDITABLE_FIELDS
-    if unknown:
-        raise AccountRuleError(
-            _("These fields cannot be set: %(fields)s") % {"fields": ", ".join(sorted(unknown))}
-        )
+    _refuse_unknown_fields(fields)
     if not (by.is_admin or owner_team.pk == by.team_id or can_manage_team(by, owner_team)):
         raise PermissionRefused(
             _("You cannot create accounts for %(team)s.") % {"team": owner_team}
@@ -74,11 +77,7 @@ def account_create(*, by: User, owner_team: Team, **fields) -> Account:
 def account_update(*, account: Account, by: User, version: int, **fields) -> Account:
     """Edit an account. `version` is the one the editor loaded: a stale edit is refused
     instead of silently overwriting somebody else's change."""
-    unknown = set(fields) - EDITABLE_FIELDS
-    if unknown:
-        raise AccountRuleError(
-            _("These fields cannot be set: %(fields)s") % {"fields": ", ".join(sorted(unknown))}
-        )
+    _refuse_unknown_fields(fields)
     locked = Account.objects.select_for_update().get(pk=account.pk)
     if locked.version != version:
         raise Conflict(_("Somebody else changed this account meanwhile. Reload and try again."))
