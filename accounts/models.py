@@ -414,6 +414,8 @@ class Contact(models.Model):
         related_name="direct_reports",
     )
     is_active = models.BooleanField(_("still at the company"), default=True)
+    notes = models.TextField(_("notes"), blank=True)
+    version = models.PositiveIntegerField(default=1, help_text="Optimistic lock for edits.")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -18,6 +18,7 @@ from .models import (
     AccountAssessment,
     AccountTeamMember,
     AccountTransfer,
+    Contact,
     TierChange,
     TieringPolicy,
 )
@@ -296,3 +297,57 @@ def account_team_set(
     if role == AccountTeamRole.ACCOUNT_OWNER and account.owner_id != user.pk:
         Account.objects.filter(pk=account.pk).update(owner=user)
     return AccountTeamMember.objects.create(account=account, role=role, user=user)
+
+
+CONTACT_FIELDS = {
+    "name",
+    "title",
+    "department",
+    "phone",
+    "email",
+    "reports_to",
+    "is_active",
+    "notes",
+}
+
+
+def _check_contact_fields(fields: dict) -> None:
+    unknown = set(fields) - CONTACT_FIELDS
+    if unknown:
+        message = _("These fields cannot be set: %(fields)s")
+        raise AccountRuleError(message % {"fields": ", ".join(sorted(unknown))})
+
+
+def _can_see_account(user: User, account: Account) -> bool:
+    from .selectors import account_list_visible_to
+
+    return account_list_visible_to(user).filter(pk=account.pk).exists()
+
+
+@transaction.atomic
+def contact_create(*, account: Account, by: User, **fields) -> Contact:
+    """Add a person at the customer. Anyone who sees the account may map its people:
+    contacts belong to the account, not to the rep who met them."""
+    _check_contact_fields(fields)
+    if not _can_see_account(by, account):
+        raise PermissionRefused(_("You cannot add contacts to this account."))
+    contact = Contact(account=account, **fields)
+    contact.full_clean()
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, by: User, version: int, **fields) -> Contact:
+    _check_contact_fields(fields)
+    locked = Contact.objects.select_for_update().get(pk=contact.pk)
+    if locked.version != version:
+        raise Conflict(_("Somebody else changed this contact meanwhile. Reload and try again."))
+    if not _can_see_account(by, locked.account):
+        raise PermissionRefused(_("You cannot edit this contact."))
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked.version += 1
+    locked.save()
+    return locked
