@@ -124,3 +124,48 @@ NINE_GRID_STRATEGY = {
     (GridLevel.LOW, GridLevel.MID): Strategy.SERVE_EFFICIENTLY,
     (GridLevel.LOW, GridLevel.LOW): Strategy.MINIMISE,
 }
+
+
+# Account plans of strategic (tier A) accounts.
+class PlanGoalKind(models.TextChoices):
+    REFERENCE_SITE = "reference_site", _("Reference site")
+    NEW_BUSINESS_LINE = "new_business_line", _("New business line")
+    EXECUTIVE_RELATIONSHIP = "executive_relationship", _("Executive relationship")
+    OTHER = "other", _("Other")
+
+
+class PlanGoalStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACHIEVED = "achieved", _("Achieved")
+    DROPPED = "dropped", _("Dropped")
+
+
+class BidPosition(models.TextChoices):
+    """One side's position on a wish-list item."""
+
+    UNDECIDED = "undecided", _("Undecided")
+    BID = "bid", _("Bid")
+    NO_BID = "no_bid", _("No bid")
+
+
+class BidDecision(models.TextChoices):
+    """The joint decision on a wish-list item: agreed by both sides, or escalated."""
+
+    PENDING = "pending", _("Pending")
+    BID = "bid", _("Bid")
+    NO_BID = "no_bid", _("No bid")
+    ESCALATED = "escalated", _("Escalated")
+
+
+class WishSide(models.TextChoices):
+    """Who takes a position on a wish-list item: the region or the strategic account team."""
+
+    REGION = "region", _("Region")
+    ACCOUNT_TEAM = "account_team", _("Account team")
+
+
+class Quarter(models.IntegerChoices):
+    Q1 = 1, _("Q1")
+    Q2 = 2, _("Q2")
+    Q3 = 3, _("Q3")
+    Q4 = 4, _("Q4")

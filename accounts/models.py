@@ -11,9 +11,14 @@ from .choices import (
     AccountSize,
     AccountStatus,
     AccountTeamRole,
+    BidDecision,
+    BidPosition,
     Criterion,
     GridLevel,
     Industry,
+    PlanGoalKind,
+    PlanGoalStatus,
+    Quarter,
     Strategy,
     Tier,
     TierChangeSource,
@@ -441,3 +446,320 @@ class Contact(models.Model):
                     raise ValidationError({"reports_to": _("Reporting lines cannot form a loop.")})
                 seen.add(boss.pk)
                 boss = boss.reports_to
+
+
+class AccountPlan(models.Model):
+    """The yearly plan of a strategic (tier A) account: objectives, goals beyond revenue, a
+    wish list of target opportunities that the region and the account team decide on together,
+    and a roadmap of the customer's initiatives against our offerings. Written by
+    accounts.services only."""
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="plans"
+    )
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    revenue_objective = models.DecimalField(
+        _("revenue objective"),
+        max_digits=16,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text=_("Revenue to win from this customer in the year."),
+    )
+    gross_margin_objective_pct = models.DecimalField(
+        _("gross margin objective (%)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=PERCENT,
+        help_text=_("Gross margin on that revenue, in per cent."),
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    version = models.PositiveIntegerField(default=1, help_text="Optimistic lock for edits.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("account plan")
+        verbose_name_plural = _("account plans")
+        ordering = ["account", "-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "year"],
+                name="account_plan_one_per_year",
+                violation_error_message=_("This account already has a plan for that year."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(revenue_objective__gte=0),
+                name="account_plan_revenue_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    gross_margin_objective_pct__gte=0, gross_margin_objective_pct__lte=100
+                ),
+                name="account_plan_margin_is_percent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.year}"
+
+    @property
+    def agreed_bid_amount(self) -> Decimal:
+        """Estimated amount of the wish-list items decided as bid (uses prefetched items)."""
+        return sum(
+            (
+                item.estimated_amount or Decimal(0)
+                for item in self.wish_items.all()
+                if item.decision == BidDecision.BID
+            ),
+            Decimal(0),
+        )
+
+
+class PlanGoal(models.Model):
+    """A non-financial goal of an account plan, e.g. a reference site or a new business line."""
+
+    plan = models.ForeignKey(AccountPlan, on_delete=models.CASCADE, related_name="goals")
+    kind = models.CharField(_("kind"), max_length=30, choices=PlanGoalKind)
+    description = models.CharField(_("description"), max_length=300)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=PlanGoalStatus, default=PlanGoalStatus.OPEN
+    )
+    version = models.PositiveIntegerField(default=1, help_text="Optimistic lock for edits.")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("plan goal")
+        verbose_name_plural = _("plan goals")
+        ordering = [models.F("due_date").asc(nulls_last=True), "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.description}"
+
+
+class WishListItem(models.Model):
+    """A target opportunity on a strategic account's plan. The region and the account team
+    each take a bid / no-bid position; when they agree that is the decision, when they
+    disagree it is escalated to the next management level, which decides with both positions
+    on record. `converted_at` is set when an opportunity is made from a bid item."""
+
+    plan = models.ForeignKey(AccountPlan, on_delete=models.CASCADE, related_name="wish_items")
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    offering = models.CharField(
+        _("our offering"), max_length=120, help_text=_("Our product or solution line.")
+    )
+    estimated_amount = models.DecimalField(
+        _("estimated amount"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    expected_quarter = models.PositiveSmallIntegerField(
+        _("expected quarter"), choices=Quarter, null=True, blank=True
+    )
+
+    region_position = models.CharField(
+        _("region's position"),
+        max_length=10,
+        choices=BidPosition,
+        default=BidPosition.UNDECIDED,
+    )
+    region_note = models.TextField(_("region's reason"), blank=True)
+    region_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    region_at = models.DateTimeField(null=True, blank=True)
+    account_team_position = models.CharField(
+        _("account team's position"),
+        max_length=10,
+        choices=BidPosition,
+        default=BidPosition.UNDECIDED,
+    )
+    account_team_note = models.TextField(_("account team's reason"), blank=True)
+    account_team_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    account_team_at = models.DateTimeField(null=True, blank=True)
+
+    decision = models.CharField(
+        _("decision"),
+        max_length=10,
+        choices=BidDecision,
+        default=BidDecision.PENDING,
+        db_index=True,
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    escalated_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("escalated to"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="escalated_wish_items",
+    )
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    escalation_decision = models.CharField(
+        _("escalation decision"),
+        max_length=10,
+        choices=BidPosition,
+        default=BidPosition.UNDECIDED,
+    )
+    escalation_note = models.TextField(_("escalation reason"), blank=True)
+    escalation_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    escalation_at = models.DateTimeField(null=True, blank=True)
+
+    converted_at = models.DateTimeField(
+        _("made an opportunity at"),
+        null=True,
+        blank=True,
+        help_text=_("When an opportunity was made from this item."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    version = models.PositiveIntegerField(default=1, help_text="Optimistic lock for edits.")
+
+    class Meta:
+        verbose_name = _("wish-list item")
+        verbose_name_plural = _("wish-list items")
+        ordering = [models.F("expected_quarter").asc(nulls_last=True), "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(region_position="undecided", region_at__isnull=True)
+                | (~models.Q(region_position="undecided") & models.Q(region_at__isnull=False)),
+                name="wish_region_position_dated",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(account_team_position="undecided", account_team_at__isnull=True)
+                )
+                | (
+                    ~models.Q(account_team_position="undecided")
+                    & models.Q(account_team_at__isnull=False)
+                ),
+                name="wish_account_team_position_dated",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(decision="pending")
+                | models.Q(region_at__isnull=False, account_team_at__isnull=False),
+                name="wish_decision_needs_both_positions",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(escalation_decision="undecided")
+                | models.Q(escalated_at__isnull=False),
+                name="wish_escalation_decided_after_escalation",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(converted_at__isnull=True) | models.Q(decision="bid"),
+                name="wish_converted_only_when_bid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(estimated_amount__isnull=True)
+                | models.Q(estimated_amount__gte=0),
+                name="wish_amount_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_decided(self) -> bool:
+        """A final bid or no-bid: positions can no longer change."""
+        return self.decision in (BidDecision.BID, BidDecision.NO_BID)
+
+    @property
+    def was_escalated(self) -> bool:
+        return self.escalated_at is not None
+
+
+class RoadmapItem(models.Model):
+    """One of the customer's planned initiatives, in months, against the offering of ours
+    that serves it; optionally the wish-list item that targets it."""
+
+    plan = models.ForeignKey(AccountPlan, on_delete=models.CASCADE, related_name="roadmap_items")
+    initiative = models.CharField(_("customer initiative"), max_length=200)
+    offering = models.CharField(
+        _("our offering"), max_length=120, help_text=_("Our product or solution line.")
+    )
+    start_month = models.DateField(_("start month"), help_text=_("The first day of the month."))
+    end_month = models.DateField(_("end month"), help_text=_("The first day of the month."))
+    wish_item = models.ForeignKey(
+        WishListItem,
+        verbose_name=_("wish-list item"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="roadmap_items",
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    version = models.PositiveIntegerField(default=1, help_text="Optimistic lock for edits.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("roadmap item")
+        verbose_name_plural = _("roadmap items")
+        ordering = ["start_month", "end_month", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_month__gte=models.F("start_month")),
+                name="roadmap_ends_after_start",
+                violation_error_message=_("The end month cannot be before the start month."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(start_month__day=1, end_month__day=1),
+                name="roadmap_months_first_day",
+                violation_error_message=_("Roadmap months start on the first day."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.initiative
+
+    def clean(self):
+        super().clean()
+        if self.start_month:
+            self.start_month = self.start_month.replace(day=1)
+        if self.end_month:
+            self.end_month = self.end_month.replace(day=1)
+        errors = {}
+        if self.start_month and self.end_month and self.end_month < self.start_month:
+            errors["end_month"] = _("The end month cannot be before the start month.")
+        elif self.plan_id and self.start_month and self.end_month:
+            year = self.plan.year
+            if self.end_month.year < year or self.start_month.year > year:
+                errors["start_month"] = _(
+                    "The initiative must run at least partly in %(year)s, the plan's year."
+                ) % {"year": year}
+        if self.wish_item_id and self.wish_item.plan_id != self.plan_id:
+            errors["wish_item"] = _("Choose a wish-list item of the same plan.")
+        if errors:
+            raise ValidationError(errors)
+
+    def months_in_year(self, year: int) -> tuple[int, int] | None:
+        """The first and last month (1–12) of the initiative within `year`, or None."""
+        if self.end_month.year < year or self.start_month.year > year:
+            return None
+        first = self.start_month.month if self.start_month.year == year else 1
+        last = self.end_month.month if self.end_month.year == year else 12
+        return first, last

@@ -43,7 +43,8 @@ class CriterionScore:
     score: Decimal  # 0-100
     weight: int  # percent
     source: str  # "data", "owner" or "none"
-    detail: str
+    reason: str  # which rule gave the score; see describe()
+    args: dict
 
     @property
     def points(self) -> Decimal:
@@ -56,7 +57,8 @@ class CriterionScore:
             "weight": self.weight,
             "points": str(self.points),
             "source": self.source,
-            "detail": self.detail,
+            "reason": self.reason,
+            "args": self.args,
         }
 
 
@@ -89,34 +91,72 @@ def _criterion_score(policy: TieringPolicy, criterion: str, facts: TieringFacts)
     assessment = facts.assessments.get(criterion)
     if criterion == Criterion.CONTRIBUTION:
         score = _capped_ratio(facts.won_revenue, policy.contribution_full_revenue)
-        detail = _("%(won)s won to date; %(full)s scores 100") % {
-            "won": f"{facts.won_revenue:,.0f}",
-            "full": f"{policy.contribution_full_revenue:,.0f}",
-        }
-        return CriterionScore(criterion, score, weight, "data", detail)
+        return CriterionScore(
+            criterion,
+            score,
+            weight,
+            "data",
+            "won_revenue",
+            {
+                "won": f"{facts.won_revenue:,.0f}",
+                "full": f"{policy.contribution_full_revenue:,.0f}",
+            },
+        )
     if criterion == Criterion.CONTINUITY:
         score = _capped_ratio(Decimal(facts.buying_years), Decimal(policy.continuity_full_years))
-        detail = _("won deals in %(years)s distinct years; %(full)s score 100") % {
-            "years": facts.buying_years,
-            "full": policy.continuity_full_years,
-        }
-        return CriterionScore(criterion, score, weight, "data", detail)
+        return CriterionScore(
+            criterion,
+            score,
+            weight,
+            "data",
+            "buying_years",
+            {"years": facts.buying_years, "full": policy.continuity_full_years},
+        )
     if assessment is not None:
         return CriterionScore(
-            criterion, _round(Decimal(assessment.score)), weight, "owner", assessment.note
+            criterion,
+            _round(Decimal(assessment.score)),
+            weight,
+            "owner",
+            "owner",
+            {"note": assessment.note},
         )
     if criterion == Criterion.POTENTIAL and facts.annual_budget is not None:
         score = _capped_ratio(facts.annual_budget, policy.potential_full_budget)
-        detail = _("yearly budget %(budget)s; %(full)s scores 100") % {
-            "budget": f"{facts.annual_budget:,.0f}",
-            "full": f"{policy.potential_full_budget:,.0f}",
-        }
-        return CriterionScore(criterion, score, weight, "data", detail)
+        return CriterionScore(
+            criterion,
+            score,
+            weight,
+            "data",
+            "budget",
+            {
+                "budget": f"{facts.annual_budget:,.0f}",
+                "full": f"{policy.potential_full_budget:,.0f}",
+            },
+        )
     if criterion == Criterion.POTENTIAL and facts.size:
         score = _round(Decimal(SIZE_POTENTIAL[AccountSize(facts.size)]))
-        detail = _("from company size: %(size)s") % {"size": AccountSize(facts.size).label}
-        return CriterionScore(criterion, score, weight, "data", detail)
-    return CriterionScore(criterion, Decimal("0.00"), weight, "none", _("not assessed yet"))
+        return CriterionScore(criterion, score, weight, "data", "size", {"size": facts.size})
+    return CriterionScore(criterion, Decimal("0.00"), weight, "none", "none", {})
+
+
+def describe(item: dict) -> str:
+    """One line of a stored explanation in the reader's language: the explanation keeps the
+    facts, not sentences, so that a recompute at night reads right in Chinese and English."""
+    args = item.get("args", {})
+    match item.get("reason"):
+        case "won_revenue":
+            return _("%(won)s won to date; %(full)s scores 100") % args
+        case "buying_years":
+            return _("won deals in %(years)s distinct years; %(full)s score 100") % args
+        case "budget":
+            return _("yearly budget %(budget)s; %(full)s scores 100") % args
+        case "size":
+            return _("from company size: %(size)s") % {"size": AccountSize(args["size"]).label}
+        case "owner":
+            return _("owner's assessment: %(note)s") % args
+        case _:
+            return _("not assessed yet")
 
 
 def _level(policy: TieringPolicy, value: Decimal) -> str:

@@ -6,6 +6,9 @@ from .choices import Role
 # (url name, label, icon, roles that see it; None = everyone signed in). Later apps add theirs.
 NAVIGATION = [
     ("home", _("Home"), "house", None),
+    ("accounts:list", _("Accounts"), "buildings", None),
+    ("accounts:nine-grid", _("Nine-grid"), "grid-3x3", None),
+    ("accounts:tiering-policy", _("Tiering policy"), "sliders", {Role.ADMIN}),
     (
         "organisation",
         _("Organisation"),
@@ -15,20 +18,27 @@ NAVIGATION = [
 ]
 
 
+def _active_item(request, names: list[str]) -> str | None:
+    """The entry of the current page: its own, else its app's list page (an account's
+    detail page belongs under Accounts)."""
+    match = request.resolver_match
+    if match is None:
+        return None
+    if match.view_name in names:
+        return match.view_name
+    app_list = f"{match.namespace}:list"
+    return app_list if match.namespace and app_list in names else None
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     role = Role.ADMIN if user.is_admin else user.role
+    entries = [entry for entry in NAVIGATION if entry[3] is None or role in entry[3]]
+    active = _active_item(request, [entry[0] for entry in entries])
     items = [
-        {
-            "url": reverse(name),
-            "label": label,
-            "icon": icon,
-            "active": request.resolver_match is not None
-            and request.resolver_match.url_name == name,
-        }
-        for name, label, icon, roles in NAVIGATION
-        if roles is None or role in roles
+        {"url": reverse(name), "label": label, "icon": icon, "active": name == active}
+        for name, label, icon, _roles in entries
     ]
     return {"nav_items": items}
