@@ -1,12 +1,15 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from accounts.api.urls import register as register_accounts
+
 from . import views
 
 router = DefaultRouter()
 router.register("users", views.UserViewSet, basename="user")
 router.register("teams", views.TeamViewSet, basename="team")
 router.register("targets", views.TargetViewSet, basename="target")
+register_accounts(router)
 
 urlpatterns = [
     path("auth/token/", views.obtain_token, name="api-token"),
