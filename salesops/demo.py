@@ -5,9 +5,11 @@ and only created when missing, so re-running it leaves existing data alone.
 """
 
 import datetime
+import functools
 import random
 from decimal import Decimal
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from .choices import Role, TeamKind
@@ -92,6 +94,13 @@ def _team(name: str, kind: str, parent: Team | None) -> Team:
     return Team.objects.add_child(parent, {"name": name, "kind": kind})
 
 
+@functools.cache
+def _demo_password_hash() -> str:
+    """Hash the shared demo password once: a deliberately slow hash per user would make the
+    first `make run` wait half a minute."""
+    return make_password(DEMO_PASSWORD)
+
+
 def _user(username: str, *, role: str, team: Team | None, name: str, title: str) -> User:
     user = User.objects.filter(username=username).first()
     if user:
@@ -104,7 +113,7 @@ def _user(username: str, *, role: str, team: Team | None, name: str, title: str)
         title=title,
         email=f"{username}@demo.salesops.test",
     )
-    user.set_password(DEMO_PASSWORD)
+    user.password = _demo_password_hash()
     if role == Role.ADMIN:
         user.is_staff = user.is_superuser = True
     user.save()

@@ -22,7 +22,7 @@ ROLE_HOMES = {
 
 @pytest.fixture
 def demo_company(db):
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--accounts", "10", stdout=StringIO())
 
 
 def log_in(page, base_url, username):

@@ -9,7 +9,7 @@ from salesops.models import Target, Team, User
 
 
 def test_seed_demo_builds_the_documented_company_and_is_idempotent(db):
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--accounts", "20", stdout=StringIO())
     counts = {
         "users": User.objects.count(),
         "teams": Team.objects.count(),
@@ -25,7 +25,7 @@ def test_seed_demo_builds_the_documented_company_and_is_idempotent(db):
     assert not Team.objects.filter(manager__isnull=True).exists()
     assert not User.objects.filter(role=Role.REP).exclude(targets__isnull=False).exists()
 
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--accounts", "20", stdout=StringIO())
     assert counts == {
         "users": User.objects.count(),
         "teams": Team.objects.count(),
@@ -34,7 +34,7 @@ def test_seed_demo_builds_the_documented_company_and_is_idempotent(db):
 
 
 def test_documented_demo_logins_work_for_each_role(db):
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--accounts", "0", stdout=StringIO())
     expected = {
         "admin": Role.ADMIN,
         "manager": Role.MANAGER,
@@ -50,7 +50,7 @@ def test_documented_demo_logins_work_for_each_role(db):
 
 
 def test_team_targets_add_up_their_reps(db):
-    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", "--accounts", "0", stdout=StringIO())
     team = Team.objects.get(name="Shanghai Enterprise")
     target = Target.objects.filter(team=team).order_by("month").first()
     reps_total = sum(

@@ -3,6 +3,7 @@ import random
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from accounts.demo import DEFAULT_ACCOUNT_COUNT, seed_accounts
 from salesops.demo import DEMO_PASSWORD, seed_organisation
 
 
@@ -11,8 +12,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=2026, help="Random seed for the data.")
+        parser.add_argument(
+            "--accounts",
+            type=int,
+            default=DEFAULT_ACCOUNT_COUNT,
+            help="How many customer accounts to plan (0: none).",
+        )
 
-    def handle(self, *args, seed, **options):
+    def handle(self, *args, seed, accounts, **options):
         rng = random.Random(seed)
         today = timezone.localdate()
         organisation = seed_organisation(today=today, rng=rng)
@@ -22,6 +29,21 @@ class Command(BaseCommand):
                 "{engineers} presales engineers.".format(**organisation)
             )
         )
+        # A generator of its own: seed_organisation draws only for the rows it creates, so a
+        # shared one would plan different accounts on a second run.
+        customers = seed_accounts(
+            rng=random.Random(f"{seed}:accounts"), today=today, count=accounts
+        )
+        if customers["accounts"]:
+            tiers = ", ".join(f"{tier} {count}" for tier, count in customers["tiers"].items())
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo customers: {customers['accounts']} accounts (tiers {tiers}), "
+                    f"{customers['contacts']} contacts."
+                )
+            )
+        elif accounts:
+            self.stdout.write("Demo customers: already there.")
         self.stdout.write(
             f"Demo logins (password '{DEMO_PASSWORD}'): admin, manager, mgr.shanghai, rep, "
             "presales, engineer."
