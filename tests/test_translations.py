@@ -81,3 +81,31 @@ def test_django_serves_the_catalogue():
             % {"name": "张伟", "teams": 3}
             == "欢迎，张伟。您负责 3 个团队。"  # noqa: RUF001 (Chinese punctuation)
         )
+
+
+def test_catalogue_holds_every_string_in_the_code(tmp_path, settings, monkeypatch):
+    """A string added to the code or a template without `make messages` would show in English
+    to Chinese users: extract the strings afresh and compare with the committed catalogue.
+
+    makemessages writes into the catalogue beside the sources, so it runs in a scratch
+    project that links to our sources and holds a copy of the catalogue."""
+    import shutil
+
+    from django.core.management import call_command
+
+    project = PO_PATH.parents[3]
+    scratch = tmp_path / "project"
+    (scratch / "locale" / "zh_Hans" / "LC_MESSAGES").mkdir(parents=True)
+    shutil.copy(PO_PATH, scratch / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po")
+    for source in ["salesops", "accounts", "opportunities", "resources", "forecasting"]:
+        (scratch / source).symlink_to(project / source)
+    (scratch / "templates").symlink_to(project / "templates")
+    settings.LOCALE_PATHS = [scratch / "locale"]
+    monkeypatch.chdir(scratch)
+    call_command(
+        "makemessages", locale=["zh_Hans"], symlinks=True, no_obsolete=True, verbosity=0
+    )
+    fresh = polib.pofile(str(scratch / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"))
+    committed = {_key(entry) for entry in polib.pofile(str(PO_PATH)) if not entry.obsolete}
+    missing = sorted(entry.msgid for entry in fresh if _key(entry) not in committed)
+    assert not missing, f"not in {PO_PATH.name} (run `make messages` and translate): {missing}"
