@@ -135,6 +135,10 @@ class AccountTeamForm(BootstrapFormMixin, forms.Form):
         self.fields["user"].queryset = User.objects.filter(is_active=True).order_by("name")
 
 
+def _contact_label(contact: Contact) -> str:
+    return f"{contact.name} · {contact.title}" if contact.title else contact.name
+
+
 class ContactForm(ServiceErrorsMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -161,6 +165,7 @@ class ContactForm(ServiceErrorsMixin, forms.ModelForm):
         else:
             del self.fields["version"]
         self.fields["reports_to"].queryset = colleagues
+        self.fields["reports_to"].label_from_instance = _contact_label
 
     def _post_clean(self):
         pass

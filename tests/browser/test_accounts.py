@@ -110,7 +110,7 @@ def test_rep_creates_an_account_and_maps_contacts_in_chinese(browser, live_serve
     page.click(f"text={zh('Add contact')}")
     page.fill("#id_name", "李工")
     page.fill("#id_title", "信息中心主任")
-    page.select_option("#id_reports_to", label="陈总")
+    page.select_option("#id_reports_to", label="陈总 · 总经理")
     page.click(f"button:has-text('{zh('Save')}')")
     page.wait_for_selector("[data-testid=contacts] >> text=李工")
     assert Contact.objects.get(name="李工").reports_to.name == "陈总"
