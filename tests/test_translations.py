@@ -102,9 +102,7 @@ def test_catalogue_holds_every_string_in_the_code(tmp_path, settings, monkeypatc
     (scratch / "templates").symlink_to(project / "templates")
     settings.LOCALE_PATHS = [scratch / "locale"]
     monkeypatch.chdir(scratch)
-    call_command(
-        "makemessages", locale=["zh_Hans"], symlinks=True, no_obsolete=True, verbosity=0
-    )
+    call_command("makemessages", locale=["zh_Hans"], symlinks=True, no_obsolete=True, verbosity=0)
     fresh = polib.pofile(str(scratch / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"))
     committed = {_key(entry) for entry in polib.pofile(str(PO_PATH)) if not entry.obsolete}
     missing = sorted(entry.msgid for entry in fresh if _key(entry) not in committed)
