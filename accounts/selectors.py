@@ -2,8 +2,9 @@
 
 from collections import defaultdict
 from collections.abc import Iterable
+from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, CharField, Prefetch, Q, QuerySet, Value, When
 
 from salesops.choices import Role, TeamKind
 from salesops.models import Team, User
@@ -37,20 +38,39 @@ def account_list_visible_to(user: User) -> QuerySet[Account]:
 
 
 def tiering_facts_for(account_ids: Iterable[int]) -> dict[int, TieringFacts]:
-    """The facts tiering scores from, for a batch of accounts, in a fixed number of queries.
+    """The facts tiering scores from, for a batch of accounts, in a fixed number of queries:
+    won revenue and the distinct years with a won deal (from the opportunities), the budget
+    and size, and the owner's assessments."""
+    from django.apps import apps
+    from django.db.models import Count, Sum
+    from django.db.models.functions import ExtractYear
 
-    Won revenue and buying years come from won opportunities; until the opportunities app
-    records any, they are zero.
-    """
     account_ids = list(account_ids)
     assessments: dict[int, dict[str, Assessment]] = defaultdict(dict)
     for row in AccountAssessment.objects.filter(account_id__in=account_ids).values(
         "account_id", "criterion", "score", "note"
     ):
         assessments[row["account_id"]][row["criterion"]] = Assessment(row["score"], row["note"])
+    # Accounts do not import the opportunities app: it depends on them, not the reverse.
+    won = (
+        apps.get_model("opportunities", "Opportunity")
+        .objects.filter(account_id__in=account_ids, status="won")
+        .order_by()
+    )
+    revenue = dict(
+        won.values("account_id").annotate(total=Sum("amount")).values_list("account_id", "total")
+    )
+    years = dict(
+        won.annotate(year=ExtractYear("closed_on"))
+        .values("account_id")
+        .annotate(years=Count("year", distinct=True))
+        .values_list("account_id", "years")
+    )
     facts = {}
     for row in Account.objects.filter(pk__in=account_ids).values("pk", "annual_budget", "size"):
         facts[row["pk"]] = TieringFacts(
+            won_revenue=revenue.get(row["pk"]) or Decimal(0),
+            buying_years=years.get(row["pk"], 0),
             annual_budget=row["annual_budget"],
             size=row["size"],
             assessments=assessments.get(row["pk"], {}),
@@ -292,14 +312,21 @@ def wish_item_escalation_manager(*, account: Account, exclude_user_ids: Iterable
     )
 
 
+# What `wish_items_awaiting` marks an escalation with; the sides are marked with WishSide values.
+AWAITING_ESCALATION = "escalation"
+HOME_WISH_ITEMS = 8
+
+
 def wish_items_awaiting(user: User) -> QuerySet[WishListItem]:
     """Wish-list items on which the user must act: a position still missing from a side they
     speak for (and have not already taken the other side's position), or an escalation sent
-    to them."""
+    to them. Each item is annotated with `awaiting`: the side whose position the user owes (the
+    region first, for someone on both sides), or AWAITING_ESCALATION."""
     if not user.is_authenticated or not user.is_active:
         return WishListItem.objects.none()
-    under_led_region = Q(plan__account__region__in=_regions_led_by(user).values("pk"))
-    for path in _regions_led_by(user).values_list("path", flat=True):
+    led_regions = _regions_led_by(user)
+    under_led_region = Q(plan__account__region__in=led_regions.values("pk"))
+    for path in led_regions.values_list("path", flat=True):
         under_led_region |= Q(
             plan__account__region__isnull=True, plan__account__owner_team__path__startswith=path
         )
@@ -317,11 +344,33 @@ def wish_items_awaiting(user: User) -> QuerySet[WishListItem]:
         )
         & ~Q(region_by=user)
     )
+    escalated_to_user = Q(decision=BidDecision.ESCALATED, escalated_to=user)
     return (
         WishListItem.objects.filter(
             Q(decision=BidDecision.PENDING) & (region_missing | account_team_missing)
-            | Q(decision=BidDecision.ESCALATED, escalated_to=user)
+            | escalated_to_user
+        )
+        .annotate(
+            awaiting=Case(
+                When(escalated_to_user, then=Value(AWAITING_ESCALATION)),
+                When(region_missing, then=Value(WishSide.REGION.value)),
+                default=Value(WishSide.ACCOUNT_TEAM.value),
+                output_field=CharField(),
+            )
         )
         .select_related("plan__account")
         .order_by("plan__year", "pk")
     )
+
+
+def home_wish_items(*, user: User, limit: int = HOME_WISH_ITEMS) -> dict:
+    """The home page's card of wish-list decisions awaiting the user: the first `limit` items,
+    how many there are in all and how many the card leaves out. Counts only a full card."""
+    awaiting = wish_items_awaiting(user)
+    items = list(awaiting[:limit])
+    total = len(items) if len(items) < limit else awaiting.count()
+    return {
+        "wish_items_awaiting": items,
+        "wish_items_awaiting_total": total,
+        "wish_items_awaiting_more": total - len(items),
+    }

@@ -1,4 +1,6 @@
+import datetime
 import os
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -7,7 +9,13 @@ from rest_framework.test import APIClient
 from salesops.celery import app as celery_app
 from salesops.choices import Role, TeamKind
 
-from .factories import TeamFactory, UserFactory
+from .factories import (
+    MilestoneFactory,
+    SalesProcessFactory,
+    StageFactory,
+    TeamFactory,
+    UserFactory,
+)
 
 # In CI a test that needs a service or the browser fails instead of skipping.
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -42,6 +50,23 @@ def _celery_eager_outside_integration(request):
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _process_data_after_flush(request):
+    """Transactional tests (browser, integration) empty the database when they end, which
+    also removes the sales processes that a migration seeds. Seed them again before each such
+    test, as a fresh install would have them."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    from importlib import import_module
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    migration = import_module("opportunities.migrations.0002_default_sales_process")
+    migration.seed_processes(apps, None)
 
 
 @pytest.fixture
@@ -136,3 +161,70 @@ def browser(chromium_path, monkeypatch):
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def pipeline(db):
+    """A four-stage test process, independent of the seeded default one:
+    1 first (10 %) ─ 2 second (40 %) ─ 3 third (70 %) ─ 4 signed (100 %, won).
+    Required milestones: "need" in 1 (any evidence), "budget" in 2 (a note), "contract" in 3
+    (a file, proves the contract); "nice" in 1 is optional. ATB guards leaving 2 for deals
+    from 1,000,000 and needs the decision criteria known."""
+    from opportunities.models import GateRule
+
+    process = SalesProcessFactory(code="test")
+    first = StageFactory(process=process, order=1, code="first", probability=10)
+    second = StageFactory(process=process, order=2, code="second", probability=40)
+    third = StageFactory(process=process, order=3, code="third", probability=70)
+    signed = StageFactory(process=process, order=4, code="signed", probability=100, is_won=True)
+    gate = GateRule.objects.create(
+        process=process,
+        kind="ATB",
+        leaving_stage=second,
+        min_amount=Decimal("1000000"),
+        required_facts=["decision_criteria"],
+    )
+    return SimpleNamespace(
+        process=process,
+        first=first,
+        second=second,
+        third=third,
+        signed=signed,
+        atb=gate,
+        need=MilestoneFactory(stage=first, code="need"),
+        nice=MilestoneFactory(stage=first, code="nice", is_required=False),
+        budget=MilestoneFactory(stage=second, code="budget", evidence_type="note"),
+        contract=MilestoneFactory(
+            stage=third, code="contract", evidence_type="file", proves_contract=True
+        ),
+    )
+
+
+@pytest.fixture
+def account(org):
+    from accounts import services as account_services
+
+    return account_services.account_create(
+        by=org.manager_shanghai,
+        owner_team=org.shanghai,
+        name="Shanghai Auto Parts",
+        owner=org.rep1,
+    )
+
+
+@pytest.fixture
+def make_deal(org, pipeline, account):
+    from opportunities import services
+
+    def make(amount="500000", owner=None, **fields):
+        return services.opportunity_create(
+            by=owner or org.rep1,
+            account=account,
+            name="MES rollout",
+            amount=Decimal(amount),
+            expected_close_date=datetime.date.today() + datetime.timedelta(days=90),
+            process=pipeline.process,
+            **fields,
+        )
+
+    return make

@@ -77,3 +77,35 @@ class ContactFactory(factory.django.DjangoModelFactory):
     name = factory.Faker("name", locale="zh_CN")
     title = "IT Director"
     email = factory.Sequence(lambda n: f"contact{n}@customer.example.com")
+
+
+class SalesProcessFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "opportunities.SalesProcess"
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"process-{n}")
+    name_en = factory.LazyAttribute(lambda process: process.code.title())
+
+
+class StageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "opportunities.Stage"
+
+    process = factory.SubFactory(SalesProcessFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    code = factory.LazyAttribute(lambda stage: f"stage-{stage.order}")
+    name_en = factory.LazyAttribute(lambda stage: f"Stage {stage.order}")
+    customer_name_en = factory.LazyAttribute(lambda stage: f"Customer stage {stage.order}")
+    probability = 10
+    customer_probability = factory.LazyAttribute(lambda stage: stage.probability)
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "opportunities.Milestone"
+
+    stage = factory.SubFactory(StageFactory)
+    code = factory.Sequence(lambda n: f"milestone-{n}")
+    name_en = factory.LazyAttribute(lambda milestone: milestone.code.replace("-", " "))
+    is_required = True
