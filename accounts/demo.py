@@ -15,6 +15,13 @@ Tiering: with no won opportunities yet, contribution and continuity score zero, 
 policy (A from 70) cannot compute tier A: the best possible score is 60. The planned
 "strategic" cohort is therefore built to score 50–60 (computed B) and needs only modest won
 revenue to reach A once deals are seeded; until then tier A comes from the manager overrides.
+
+Account plans (seed_account_plans): each strategic (tier A) demo account without a plan for the
+current year gets one, written through accounts.services the way its people would write it: the
+owner sets objectives, goals and the customer's roadmap, the account team and the region's
+manager take their positions on the wish list, and the manager an escalation went to decides
+one. The plan's existence is the idempotency check: a second run writes nothing, a run in a new
+year starts that year's plans.
 """
 
 import datetime
@@ -27,8 +34,19 @@ from django.db import transaction
 from salesops.choices import Role, TeamKind
 from salesops.models import Team, User
 
-from . import services
-from .choices import AccountSize, AccountStatus, AccountTeamRole, Criterion, Industry, Tier
+from . import selectors, services
+from .choices import (
+    AccountSize,
+    AccountStatus,
+    AccountTeamRole,
+    BidDecision,
+    BidPosition,
+    Criterion,
+    Industry,
+    PlanGoalKind,
+    Tier,
+    WishSide,
+)
 from .models import Account, AccountAssessment, Contact, TieringPolicy
 from .tiering import Assessment, TieringFacts, compute_tiering
 
@@ -859,3 +877,291 @@ def _form_account_teams(rng, created: dict[str, Account], engineers: list[User])
             (AccountTeamRole.DELIVERY_OWNER, delivery),
         ):
             services.account_team_set(account=account, by=manager, role=role, user=user)
+
+
+# Account plans of the strategic demo accounts -------------------------------------------------
+
+# The customer's initiatives by industry, as (initiative, the wish-list item that targets it,
+# our offering). The four slots follow ROADMAP_MONTHS.
+PLAN_THEMES = {
+    Industry.MANUFACTURING: [
+        ("二号工厂智能化改造", "二号工厂 MES 升级", "MES Suite"),
+        ("集团数据治理与数据中台建设", "集团数据中台一期", "Data Platform"),
+        ("关键设备联网与预测性维护试点", "设备预测性维护平台", "IoT Platform"),
+        ("海外工厂 ERP 推广", "海外工厂 ERP 集成实施", "ERP Integration"),
+    ],
+    Industry.BANKING: [
+        ("核心系统分布式改造", "核心银行数据平台", "Data Platform"),
+        ("信创替代三年规划", "数据中心信创云平台", "Cloud Infrastructure"),
+        ("零售银行数字化营销", "零售客户画像与精准营销", "Analytics & BI"),
+        ("两地三中心灾备建设", "同城灾备中心存储扩容", "Hyperconverged Storage"),
+    ],
+    Industry.INSURANCE: [
+        ("车险智能理赔项目", "智能理赔平台", "AI Services"),
+        ("新一代核心业务系统上线", "新核心系统数据迁移", "Data Platform"),
+        ("客服中心升级", "全渠道智能客服中心", "Contact Center"),
+        ("办公与业务系统信创替代", "信创私有云", "Cloud Infrastructure"),
+    ],
+    Industry.ENERGY: [
+        ("新能源场站集中监控", "场站集控平台", "IoT Platform"),
+        ("电力交易辅助决策", "电力交易数据分析平台", "Analytics & BI"),
+        ("工控系统安全防护", "工控网络安全加固", "Cybersecurity Services"),
+        ("集团私有云二期", "集团私有云扩容", "Cloud Infrastructure"),
+    ],
+    Industry.TECHNOLOGY: [
+        ("研发云平台扩容", "研发测试云扩容", "Cloud Infrastructure"),
+        ("数据安全合规", "数据分类分级与脱敏", "Cybersecurity Services"),
+        ("客户运营数据平台", "统一客户数据平台", "Data Platform"),
+        ("IT 运维外包", "7×24 运维托管服务", "Managed Services"),
+    ],
+    Industry.GOVERNMENT: [
+        ("一网通办平台升级", "政务服务一网通办二期", "Digital Government"),
+        ("城市大数据中心建设", "政务数据共享交换平台", "Data Platform"),
+        ("部门业务系统上政务云", "业务系统上云迁移", "Cloud Infrastructure"),
+        ("等保测评整改", "等保三级安全整改", "Cybersecurity Services"),
+    ],
+    Industry.HEALTHCARE: [
+        ("电子病历五级评审", "电子病历系统升级改造", "Hospital Information Systems"),
+        ("互联网医院建设", "互联网医院平台", "Digital Health"),
+        ("临床科研数据中心", "临床科研数据平台", "Data Platform"),
+        ("医保 DRG 支付改革", "DRG 智能审核系统", "Analytics & BI"),
+    ],
+    Industry.RETAIL: [
+        ("全渠道会员体系", "全渠道会员中台", "Data Platform"),
+        ("门店数字化", "智慧门店 IoT 改造", "IoT Platform"),
+        ("供应链计划优化", "智能补货与需求预测", "Analytics & BI"),
+        ("双十一大促保障", "大促弹性云资源", "Cloud Infrastructure"),
+    ],
+    Industry.EDUCATION: [
+        ("智慧校园建设", "智慧校园统一平台", "Digital Campus"),
+        ("校园网改造", "校园网与无线网络升级", "Network Infrastructure"),
+        ("教学质量评估", "教学质量数据分析平台", "Analytics & BI"),
+        ("网络安全攻防演练", "校园网络安全运营服务", "Cybersecurity Services"),
+    ],
+    Industry.LOGISTICS: [
+        ("智慧仓储", "自动化仓储 WMS 升级", "Warehouse Management"),
+        ("运输全程可视化", "车辆在途监控平台", "IoT Platform"),
+        ("供应链数据中台", "供应链数据中台一期", "Data Platform"),
+        ("码头作业系统信创改造", "码头作业系统信创迁移", "Cloud Infrastructure"),
+    ],
+    Industry.TELECOM: [
+        ("5G 专网行业应用", "5G 专网边缘计算平台", "Edge Computing"),
+        ("计费系统云化", "BSS 计费系统云化改造", "Cloud Infrastructure"),
+        ("网络智能运维", "AIOps 智能运维平台", "Managed Services"),
+        ("用户数据安全合规", "用户数据安全治理", "Cybersecurity Services"),
+    ],
+    Industry.REAL_ESTATE: [
+        ("智慧工地", "智慧工地监管平台", "IoT Platform"),
+        ("集团财务共享中心", "财务共享中心系统集成", "ERP Integration"),
+        ("BIM 协同设计", "BIM 协同与图纸管理", "Digital Workplace"),
+        ("物业服务数字化", "社区物业服务平台", "Digital Workplace"),
+    ],
+    Industry.MEDIA: [
+        ("融媒体中心建设", "融媒体生产平台", "Cloud Infrastructure"),
+        ("内容资产数字化", "媒资库存储扩容", "Hyperconverged Storage"),
+        ("用户运营", "用户行为分析平台", "Analytics & BI"),
+        ("版权保护", "数字版权监测服务", "Cybersecurity Services"),
+    ],
+}
+GENERIC_PLAN_THEMES = [
+    ("数字化转型规划", "企业数据平台一期", "Data Platform"),
+    ("办公系统升级", "协同办公平台", "Digital Workplace"),
+    ("IT 基础设施更新", "服务器与存储更新", "Hyperconverged Storage"),
+    ("网络安全合规", "等保二级安全整改", "Cybersecurity Services"),
+]
+# (start, end) month of each initiative, counted from January of the plan year: 15 is March of
+# the next year. The roadmap names the wish-list item of the slots in ROADMAP_LINKED.
+ROADMAP_MONTHS = [(2, 6), (4, 10), (7, 12), (10, 15)]
+ROADMAP_LINKED = {0, 1, 3}
+
+# How far the two sides have got on a wish-list item.
+AGREED, ESCALATED, DECIDED, WAITING = "agreed", "escalated", "decided", "waiting"
+AGREED_NOTES = {
+    WishSide.ACCOUNT_TEAM: [
+        "客户CIO已确认预算，我方方案在技术交流中领先。",
+        "POC 已通过，客户倾向我方，交付资源已预留。",
+        "Budget approved by the customer's board; we run their current platform.",
+    ],
+    WishSide.REGION: [
+        "毛利符合区域要求，同意投标。",
+        "区域交付资源可以支撑，同意。",
+        "Fits the regional plan and the margin floor: go.",
+    ],
+}
+# (position, reason) of each side when they disagree.
+DISAGREEMENTS = [
+    {
+        WishSide.ACCOUNT_TEAM: (BidPosition.BID, "战略客户的关键项目，不投将失去标杆地位。"),
+        WishSide.REGION: (BidPosition.NO_BID, "毛利低于区域底线，且交付资源与其他项目冲突。"),
+    },
+    {
+        WishSide.ACCOUNT_TEAM: (BidPosition.BID, "客户点名邀请我方参与，放弃会影响核心平台续约。"),
+        WishSide.REGION: (BidPosition.NO_BID, "竞品已深度绑定，赢率低，建议把资源投到其他项目。"),
+    },
+    {
+        WishSide.ACCOUNT_TEAM: (BidPosition.NO_BID, "需求与我方产品匹配度不高，定制开发风险大。"),
+        WishSide.REGION: (BidPosition.BID, "区域今年需要在该行业突破，建议投标。"),
+    },
+]
+ESCALATION_NOTES = {
+    BidPosition.BID: "作为年度标杆项目投标，交付资源由公司统一调配。",
+    BidPosition.NO_BID: "赢率和毛利都不达标，本次不投，保持客户关系。",
+}
+WAITING_NOTES = [
+    "客户已发出需求征询函，建议投标，请区域确认。",
+    "The customer invited us to the pre-tender talks; we propose to bid.",
+]
+
+
+@transaction.atomic
+def seed_account_plans(*, today: datetime.date) -> dict:
+    """A plan for `today.year` on every strategic demo account that has none; returns what was
+    created. Each account draws from a generator of its own, so its plan does not depend on
+    which other accounts were planned in the same run."""
+    accounts = (
+        Account.objects.filter(tier=Tier.A, owner_team__name__in=TERRITORIES)
+        .exclude(plans__year=today.year)
+        .select_related("owner", "owner_team__manager", "region__manager")
+        .order_by("pk")
+    )
+    created = {"plans": 0, "wish_items": 0, "roadmap_items": 0}
+    for account in accounts:
+        rng = random.Random(f"{account.name}:{today.year}:plan")
+        wish_items, roadmap_items = _seed_account_plan(rng, account, today.year)
+        created["plans"] += 1
+        created["wish_items"] += wish_items
+        created["roadmap_items"] += roadmap_items
+    return created
+
+
+def _round_amount(amount: float) -> Decimal:
+    return Decimal(max(10_000, round(amount, -4)))
+
+
+def _seed_account_plan(rng: random.Random, account: Account, year: int) -> tuple[int, int]:
+    """Objectives, two goals, the wish list in its typical states and the customer's roadmap.
+    Returns the number of wish-list and roadmap items."""
+    members = {member.role: member.user for member in account.team_members.select_related("user")}
+    owner = account.owner or account.owner_team.manager
+    solution_owner = members.get(AccountTeamRole.SOLUTION_OWNER, owner)
+    region = selectors.account_region_team(account)
+    region_manager = region.manager if region is not None else None
+    if region_manager is not None and (
+        not region_manager.is_active or region_manager in (owner, solution_owner)
+    ):
+        region_manager = None  # nobody to take the region's position: the items wait for it
+    themes = PLAN_THEMES.get(account.industry, GENERIC_PLAN_THEMES)
+    budget = float(account.annual_budget or SIZE_BUDGET_MEDIAN[account.size])
+
+    plan = services.account_plan_create(
+        account=account,
+        by=owner,
+        year=year,
+        revenue_objective=_round_amount(budget * rng.uniform(0.35, 0.6)),
+        gross_margin_objective_pct=Decimal(f"{rng.uniform(26, 38):.1f}"),
+        notes=f"{year}年重点：守住现有平台，拓展{themes[2][2]}等新产品线；每季度与客户CIO复盘一次。",
+    )
+
+    # The wish list: one item agreed, one escalated and still open, one waiting for the
+    # region; one more decided by the escalation manager when there is one to decide.
+    states = [AGREED, ESCALATED, WAITING]
+    if region_manager is not None and selectors.wish_item_escalation_manager(
+        account=account, exclude_user_ids={region_manager.pk, solution_owner.pk}
+    ):
+        states.append(DECIDED)
+    rng.shuffle(states)
+    wish_items = {}
+    if region is not None:  # the region decides on every item together with the account team
+        for slot, state in enumerate(states):
+            _initiative, title, offering = themes[slot]
+            item = services.wish_item_create(
+                plan=plan,
+                by=owner,
+                title=title,
+                offering=offering,
+                estimated_amount=_round_amount(budget * rng.uniform(0.08, 0.35)),
+                expected_quarter=(ROADMAP_MONTHS[slot][0] - 1) // 3 + 1,
+            )
+            # The owner speaks for the account team on the easy items, the solution owner on the
+            # contested ones.
+            speaker = owner if state in (AGREED, WAITING) else solution_owner
+            wish_items[slot] = _bring_to_state(
+                rng, item, state, account_team=speaker, region=region_manager
+            )
+
+    agreed = next(
+        (
+            item
+            for item in wish_items.values()
+            if item.decision == BidDecision.BID and not item.was_escalated
+        ),
+        None,
+    )
+    reference = agreed.title if agreed else themes[0][1]
+    services.plan_goal_create(
+        plan=plan,
+        by=owner,
+        kind=PlanGoalKind.REFERENCE_SITE,
+        description=f"把「{reference}」做成省内标杆案例，年底前组织一次同业参观。",
+        due_date=datetime.date(year, 12, 15),
+    )
+    services.plan_goal_create(
+        plan=plan,
+        by=owner,
+        kind=PlanGoalKind.NEW_BUSINESS_LINE,
+        description=f"{themes[2][2]} 产品线在客户处拿下首单，进入第二个业务部门。",
+        due_date=datetime.date(year, 9, 30),
+    )
+
+    for slot, (start, end) in enumerate(ROADMAP_MONTHS):
+        initiative, _title, offering = themes[slot]
+        services.roadmap_item_create(
+            plan=plan,
+            by=owner,
+            initiative=initiative,
+            offering=offering,
+            start_month=_plan_month(year, start),
+            end_month=_plan_month(year, end),
+            wish_item=wish_items.get(slot) if slot in ROADMAP_LINKED else None,
+        )
+    return len(wish_items), len(ROADMAP_MONTHS)
+
+
+def _plan_month(year: int, month: int) -> datetime.date:
+    """The first day of a month counted from January of `year` (13: January of the next)."""
+    return datetime.date(year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+
+
+def _bring_to_state(rng, item, state: str, *, account_team: User, region: User | None):
+    """Take the positions (and the escalation decision) that bring a new item to `state`.
+    Without a region manager, the item stays waiting for the region."""
+
+    def take(side: str, by: User, position: str, note: str):
+        return services.wish_item_take_position(
+            item=item, by=by, position=position, note=note, side=side
+        )
+
+    if state == WAITING or region is None:
+        return take(WishSide.ACCOUNT_TEAM, account_team, BidPosition.BID, rng.choice(WAITING_NOTES))
+    if state == AGREED:
+        take(
+            WishSide.ACCOUNT_TEAM,
+            account_team,
+            BidPosition.BID,
+            rng.choice(AGREED_NOTES[WishSide.ACCOUNT_TEAM]),
+        )
+        return take(
+            WishSide.REGION, region, BidPosition.BID, rng.choice(AGREED_NOTES[WishSide.REGION])
+        )
+    disagreement = rng.choice(DISAGREEMENTS)
+    take(WishSide.ACCOUNT_TEAM, account_team, *disagreement[WishSide.ACCOUNT_TEAM])
+    escalated = take(WishSide.REGION, region, *disagreement[WishSide.REGION])
+    if state != DECIDED or escalated.escalated_to is None:
+        return escalated
+    decision = rng.choice([BidPosition.BID, BidPosition.NO_BID])
+    return services.wish_item_decide_escalation(
+        item=escalated,
+        by=escalated.escalated_to,
+        decision=decision,
+        note=ESCALATION_NOTES[decision],
+    )

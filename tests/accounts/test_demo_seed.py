@@ -1,5 +1,6 @@
 """The demo customers of `seed_demo`: spread over the sales teams, all three tiers, decision
-chains with reporting lines, group subsidiaries, and nothing new on a second run."""
+chains with reporting lines, group subsidiaries, plans for the strategic accounts with the wish
+list in each decision state, and nothing new on a second run."""
 
 import datetime
 import random
@@ -9,22 +10,36 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from accounts.choices import AccountTeamRole, Industry, Tier
+from accounts.choices import (
+    AccountTeamRole,
+    BidDecision,
+    BidPosition,
+    Industry,
+    PlanGoalKind,
+    Tier,
+    WishSide,
+)
 from accounts.demo import (
     DEFAULT_ACCOUNT_COUNT,
     OVERRIDES,
     _organisation,
     plan_accounts,
+    seed_account_plans,
     seed_accounts,
 )
 from accounts.models import (
     PHONE,
     Account,
     AccountAssessment,
+    AccountPlan,
     AccountTeamMember,
     Contact,
+    PlanGoal,
+    RoadmapItem,
     TierChange,
+    WishListItem,
 )
+from accounts.selectors import wish_items_awaiting
 from salesops.choices import Role
 from salesops.demo import seed_organisation
 from salesops.models import Team
@@ -123,6 +138,84 @@ def test_seeding_again_creates_and_changes_nothing(seeded):
     assert _snapshot() == before
 
 
+@pytest.fixture
+def planned(seeded):
+    return seed_account_plans(today=TODAY)
+
+
+def _plans_snapshot() -> dict:
+    return {
+        "plans": list(AccountPlan.objects.order_by("pk").values_list("pk", "updated_at")),
+        "goals": list(PlanGoal.objects.order_by("pk").values_list("pk", "updated_at")),
+        "wish_items": list(WishListItem.objects.order_by("pk").values_list("pk", "updated_at")),
+        "roadmap": list(RoadmapItem.objects.order_by("pk").values_list("pk", "updated_at")),
+    }
+
+
+def test_each_strategic_account_gets_a_plan_for_the_year(planned):
+    strategic = Account.objects.filter(tier=Tier.A)
+    assert planned["plans"] == strategic.count() >= 3
+    assert planned["wish_items"] == WishListItem.objects.count()
+    assert planned["roadmap_items"] == RoadmapItem.objects.count()
+    for account in strategic:
+        plan = account.plans.get(year=TODAY.year)
+        assert plan.revenue_objective > 0
+        assert 0 < plan.gross_margin_objective_pct < 100
+        assert plan.notes
+        assert sorted(plan.goals.values_list("kind", flat=True)) == sorted(
+            [PlanGoalKind.NEW_BUSINESS_LINE, PlanGoalKind.REFERENCE_SITE]
+        )
+        roadmap = list(plan.roadmap_items.all())
+        assert 3 <= len(roadmap) <= 4
+        assert any(item.wish_item_id for item in roadmap)
+        assert any(item.wish_item_id is None for item in roadmap)
+        assert all(item.months_in_year(TODAY.year) for item in roadmap)
+
+
+def test_demo_wish_lists_show_every_decision_state(planned):
+    for plan in AccountPlan.objects.select_related("account"):
+        items = list(plan.wish_items.select_related("escalated_to"))
+        assert 3 <= len(items) <= 4, plan
+        agreed = [item for item in items if item.is_decided and not item.was_escalated]
+        escalated = [item for item in items if item.decision == BidDecision.ESCALATED]
+        decided_above = [item for item in items if item.is_decided and item.was_escalated]
+        waiting = [
+            item
+            for item in items
+            if item.decision == BidDecision.PENDING
+            and item.region_position == BidPosition.UNDECIDED
+            and item.account_team_position != BidPosition.UNDECIDED
+        ]
+        assert [item.decision for item in agreed] == [BidDecision.BID], plan
+        assert len(escalated) == len(waiting) == 1, plan
+        assert len(decided_above) == len(items) - 3, plan  # where somebody decides escalations
+        for item in escalated + decided_above:
+            assert item.region_position != item.account_team_position
+            assert item.region_note and item.account_team_note
+            assert item.escalated_to is not None
+        for item in decided_above:
+            assert item.escalation_by == item.escalated_to
+            assert item.decision == item.escalation_decision
+            assert item.escalation_note
+    assert WishListItem.objects.filter(escalation_by__isnull=False).exists()
+    # Each item waits for somebody's home page: the region's manager, the escalation manager.
+    for item in WishListItem.objects.filter(decision=BidDecision.PENDING).select_related(
+        "plan__account__region__manager"
+    ):
+        region_manager = item.plan.account.region.manager
+        awaiting = {row.pk: row.awaiting for row in wish_items_awaiting(region_manager)}
+        assert awaiting[item.pk] == WishSide.REGION
+    for item in WishListItem.objects.filter(decision=BidDecision.ESCALATED):
+        assert item in wish_items_awaiting(item.escalated_to)
+
+
+def test_planning_again_creates_and_changes_nothing(planned):
+    before = _plans_snapshot()
+    again = seed_account_plans(today=TODAY)
+    assert again == {"plans": 0, "wish_items": 0, "roadmap_items": 0}
+    assert _plans_snapshot() == before
+
+
 def test_the_default_plan_is_deterministic_with_unique_names_and_tier_shares(organisation):
     teams, reps, _engineers = _organisation()
 
@@ -156,6 +249,10 @@ def test_seed_demo_command_seeds_the_customers_once(organisation):
     call_command("seed_demo", "--accounts", "12", stdout=StringIO())
     assert Account.objects.count() == 12
     output = StringIO()
+    plans = AccountPlan.objects.count()
+    assert plans == Account.objects.filter(tier=Tier.A).count() > 0
     call_command("seed_demo", "--accounts", "12", stdout=output)
     assert Account.objects.count() == 12
+    assert AccountPlan.objects.count() == plans
     assert "already there" in output.getvalue()
+    assert "account plans" not in output.getvalue()

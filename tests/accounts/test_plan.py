@@ -14,6 +14,7 @@ from accounts.choices import AccountTeamRole, BidDecision, BidPosition, Tier, Wi
 from accounts.exceptions import AccountRuleError
 from accounts.models import AccountPlan, WishListItem
 from accounts.selectors import (
+    HOME_WISH_ITEMS,
     account_list_visible_to,
     plan_accounts_visible_to,
     wish_item_sides_for,
@@ -665,3 +666,73 @@ def test_edit_pages_render_for_the_account_team(org, client, plan):
         assert response.status_code == 200, url
         assert 'name="version"' in response.content.decode(), url
     assert 'value="2026-05"' in response.content.decode()
+
+
+# Home pages -------------------------------------------------------------------------------
+
+
+def _home(client, user):
+    client.force_login(user)
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    return response
+
+
+def test_home_page_lists_a_new_wish_item_for_both_sides_and_nobody_else(org, client, plan):
+    item = _wish(plan, org.rep1)
+    plan_link = reverse("accounts:plan-year", args=[plan.account.pk, YEAR]) + f"#wish-{item.pk}"
+    expected = {
+        org.rep1: "Your position for the account team",  # the owner
+        org.engineer: "Your position for the account team",  # the solution owner
+        org.manager_shanghai: "Your position for the account team",  # the owner team's manager
+        org.manager_east: "Your position for the region",
+    }
+    for user, action in expected.items():
+        response = _home(client, user)
+        assert response.context["wish_items_awaiting"] == [item], user
+        html = response.content.decode()
+        assert "MES rollout, plant 2" in html
+        assert f'href="{plan_link}"' in html
+        assert "Shanghai Auto Parts" in html
+        assert action in html, user
+    for user in (org.rep2, org.manager_north, org.lead):
+        response = _home(client, user)
+        assert response.context["wish_items_awaiting"] == [], user
+        assert "No wish-list item awaits your position or decision." in response.content.decode()
+
+
+def test_home_page_drops_the_item_once_the_side_has_answered(org, client, plan):
+    item = _wish(plan, org.rep1)
+    services.wish_item_take_position(
+        item=item, by=org.engineer, position=BidPosition.BID, note="Go"
+    )
+    assert _home(client, org.rep1).context["wish_items_awaiting"] == []
+    assert _home(client, org.manager_east).context["wish_items_awaiting"] == [item]
+
+
+def test_home_page_of_the_escalation_manager_asks_for_the_decision(org, client, plan):
+    item = _wish(plan, org.rep1)
+    services.wish_item_take_position(item=item, by=org.rep1, position=BidPosition.BID, note="Go")
+    services.wish_item_take_position(
+        item=item, by=org.manager_east, position=BidPosition.NO_BID, note="Margin too thin"
+    )
+    response = _home(client, org.admin)  # nobody above both sides: an administrator decides
+    assert response.context["wish_items_awaiting"] == [item]
+    assert "Decide the escalation" in response.content.decode()
+    for user in (org.rep1, org.manager_east, org.manager_shanghai):
+        assert _home(client, user).context["wish_items_awaiting"] == [], user
+
+
+def test_home_card_shows_the_first_items_and_counts_the_rest_in_fixed_queries(
+    org, client, plan, django_assert_max_num_queries
+):
+    for number in range(HOME_WISH_ITEMS + 3):
+        _wish(plan, org.rep1, title=f"Target {number}")
+    client.force_login(org.manager_east)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("home"))
+    assert len(response.context["wish_items_awaiting"]) == HOME_WISH_ITEMS
+    assert response.context["wish_items_awaiting_total"] == HOME_WISH_ITEMS + 3
+    html = response.content.decode()
+    assert html.count('data-testid="wish-item-awaiting"') == HOME_WISH_ITEMS
+    assert "3 more items await you on the account plans." in html

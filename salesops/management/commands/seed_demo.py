@@ -3,7 +3,7 @@ import random
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from accounts.demo import DEFAULT_ACCOUNT_COUNT, seed_accounts
+from accounts.demo import DEFAULT_ACCOUNT_COUNT, seed_account_plans, seed_accounts
 from salesops.demo import DEMO_PASSWORD, seed_organisation
 
 
@@ -44,6 +44,15 @@ class Command(BaseCommand):
             )
         elif accounts:
             self.stdout.write("Demo customers: already there.")
+        plans = seed_account_plans(today=today)
+        if plans["plans"]:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo account plans for {today.year}: {plans['plans']} strategic accounts, "
+                    f"{plans['wish_items']} wish-list items, "
+                    f"{plans['roadmap_items']} roadmap items."
+                )
+            )
         self.stdout.write(
             f"Demo logins (password '{DEMO_PASSWORD}'): admin, manager, mgr.shanghai, rep, "
             "presales, engineer."
