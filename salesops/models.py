@@ -183,3 +183,74 @@ class Target(models.Model):
     @property
     def subject(self):
         return self.team or self.user
+
+
+class WebhookEvent(models.TextChoices):
+    OPPORTUNITY_CREATED = "opportunity.created", _("Opportunity created")
+    OPPORTUNITY_CHANGED = "opportunity.changed", _("Opportunity changed")
+    OPPORTUNITY_STAGE_CHANGED = "opportunity.stage_changed", _("Opportunity moved to a stage")
+    OPPORTUNITY_WON = "opportunity.won", _("Opportunity won")
+    OPPORTUNITY_CLOSED = "opportunity.closed", _("Opportunity lost or abandoned")
+
+
+class Webhook(models.Model):
+    """An integration's endpoint (ERP, BI, chat bot) that is told when deals change. Events
+    carry ids, not records: the receiver reads what it needs through the API."""
+
+    name = models.CharField(_("name"), max_length=100)
+    url = models.URLField(_("URL"), max_length=500)
+    secret = models.CharField(
+        _("signing secret"),
+        max_length=100,
+        help_text=_("Each delivery carries an HMAC-SHA256 of its body with this secret."),
+    )
+    events = models.JSONField(
+        _("events"), default=list, help_text=_("Events to send; empty sends every event.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        super().clean()
+        unknown = set(self.events or []) - set(WebhookEvent.values)
+        if unknown:
+            raise ValidationError(
+                {"events": _("Unknown events: %(events)s") % {"events": ", ".join(sorted(unknown))}}
+            )
+
+    def wants(self, event: str) -> bool:
+        return self.is_active and (not self.events or event in self.events)
+
+
+class WebhookDelivery(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(_("event"), max_length=40, choices=WebhookEvent)
+    payload = models.JSONField(_("payload"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status, default=Status.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    response_status = models.PositiveSmallIntegerField(_("response status"), null=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.webhook}"

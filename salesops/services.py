@@ -1,14 +1,21 @@
 """Writes with a rule for the sales organisation."""
 
 import datetime
+import hashlib
+import hmac
+import json
+import urllib.error
+import urllib.request
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .exceptions import Conflict, OrganisationRuleError, PermissionRefused
-from .models import Target, Team, User
+from .models import Target, Team, User, Webhook, WebhookDelivery
 from .selectors import can_manage_team, can_manage_user
+from .tasks import deliver_webhook
 
 
 def first_of_month(day: datetime.date) -> datetime.date:
@@ -66,3 +73,56 @@ def target_delete(*, by: User, target: Target) -> None:
             _("You cannot change targets for %(subject)s.") % {"subject": target.subject}
         )
     target.delete()
+
+
+def webhook_dispatch(*, event: str, payload: dict) -> list[int]:
+    """Queue one delivery per active webhook that wants the event; each is sent by a Celery
+    task after the surrounding transaction commits, so a rolled-back change sends nothing."""
+    hooks = [hook for hook in Webhook.objects.filter(is_active=True) if hook.wants(event)]
+    deliveries = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(webhook=hook, event=event, payload={"event": event, **payload})
+        for hook in hooks
+    )
+    for delivery in deliveries:
+        delivery_id = delivery.pk
+        transaction.on_commit(lambda delivery_id=delivery_id: deliver_webhook.delay(delivery_id))
+    return [delivery.pk for delivery in deliveries]
+
+
+def webhook_send(*, delivery_id: int, timeout: float = 10) -> bool:
+    """POST a delivery's JSON body, signed with the webhook's secret. Returns whether the
+    receiver accepted it (2xx); a delivered one is never sent again."""
+    delivery = WebhookDelivery.objects.select_related("webhook").get(pk=delivery_id)
+    if delivery.status == WebhookDelivery.Status.DELIVERED:
+        return True
+    body = json.dumps(delivery.payload, sort_keys=True, default=str).encode()
+    signature = hmac.new(delivery.webhook.secret.encode(), body, hashlib.sha256).hexdigest()
+    request = urllib.request.Request(
+        delivery.webhook.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "SalesOps-Webhooks/1",
+            "X-SalesOps-Event": delivery.event,
+            "X-SalesOps-Delivery": str(delivery.pk),
+            "X-SalesOps-Signature": f"sha256={signature}",
+        },
+    )
+    status, error = None, ""
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status = response.status
+    except urllib.error.HTTPError as failure:
+        status, error = failure.code, str(failure)
+    except (urllib.error.URLError, TimeoutError, OSError) as failure:
+        error = str(failure)
+    delivered = status is not None and 200 <= status < 300
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        attempts=delivery.attempts + 1,
+        response_status=status,
+        last_error=error[:2000],
+        status=WebhookDelivery.Status.DELIVERED if delivered else WebhookDelivery.Status.FAILED,
+        delivered_at=timezone.now() if delivered else None,
+    )
+    return delivered
