@@ -12,11 +12,15 @@ from accounts.choices import Industry, Tier
 
 from .choices import Qualification
 from .models import (
+    Activity,
+    Gate,
     GateRule,
     Milestone,
+    Opportunity,
     SalesProcess,
     Stage,
     StageAid,
+    StageChange,
     StageCollaborator,
     StageTask,
 )
@@ -238,3 +242,53 @@ class GateRuleAdmin(StageChoiceMixin, admin.ModelAdmin):
     list_display = ["kind", "process", "leaving_stage", "min_amount", "is_active"]
     list_filter = ["process", "kind", "is_active"]
     list_select_related = ["process", "leaving_stage"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Deals change through the services (rules, history, version check); the admin only
+    shows them, for support."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class StageChangeInline(admin.TabularInline):
+    model = StageChange
+    fields = ["changed_at", "kind", "from_stage", "to_stage", "changed_by", "days_in_previous"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Opportunity)
+class OpportunityAdmin(ReadOnlyAdmin):
+    list_display = ["name", "account", "owner", "stage", "status", "amount", "expected_close_date"]
+    list_filter = ["status", "process", "stage", "forecast_category"]
+    list_select_related = ["account", "owner", "stage"]
+    search_fields = ["name", "account__name"]
+    date_hierarchy = "expected_close_date"
+    inlines = [StageChangeInline]
+
+
+@admin.register(Gate)
+class GateAdmin(ReadOnlyAdmin):
+    list_display = ["opportunity", "kind", "status", "requested_by", "decided_by", "requested_at"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["opportunity", "requested_by", "decided_by"]
+
+
+@admin.register(Activity)
+class ActivityAdmin(ReadOnlyAdmin):
+    list_display = ["subject", "kind", "occurred_on", "opportunity", "owner"]
+    list_filter = ["kind"]
+    list_select_related = ["opportunity", "owner"]
+    date_hierarchy = "occurred_on"
