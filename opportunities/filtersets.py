@@ -96,6 +96,7 @@ class ActivityFilterSet(django_filters.FilterSet):
     occurred_after = django_filters.DateFilter(field_name="occurred_on", lookup_expr="gte")
     occurred_before = django_filters.DateFilter(field_name="occurred_on", lookup_expr="lte")
     open_next_steps = django_filters.BooleanFilter(method="filter_open_next_steps")
+    owner = django_filters.NumberFilter(field_name="owner")
 
     class Meta:
         model = Activity

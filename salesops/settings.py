@@ -215,6 +215,28 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # An enum is named after the fields that use it. These name the choice sets that share a
+    # field name (status, kind, role, source) or that several fields use (tier, high/mid/low).
+    "ENUM_NAME_OVERRIDES": {
+        "UserRoleEnum": "salesops.choices.Role",
+        "TeamKindEnum": "salesops.choices.TeamKind",
+        "AccountStatusEnum": "accounts.choices.AccountStatus",
+        "TierChangeSourceEnum": "accounts.choices.TierChangeSource",
+        "TierEnum": "accounts.choices.Tier",
+        "LevelEnum": "accounts.choices.Influence",
+        "PurchaseRoleEnum": "accounts.choices.PurchaseRole",
+        "OpportunityStatusEnum": "opportunities.choices.OpportunityStatus",
+        "ClosingStatusEnum": "opportunities.api.serializers.CLOSING_STATUSES",
+        "OpportunitySourceEnum": "opportunities.choices.Source",
+        "LostReasonEnum": "opportunities.choices.LostReason",
+        "QualificationFactEnum": "opportunities.choices.Qualification",
+        "StageChangeKindEnum": "opportunities.choices.StageChangeKind",
+        "GateKindEnum": "opportunities.choices.GateKind",
+        "GateStatusEnum": "opportunities.choices.GateStatus",
+        "ActivityKindEnum": "opportunities.choices.ActivityKind",
+        "AidKindEnum": "opportunities.choices.AidKind",
+        "CollaboratorRoleEnum": "opportunities.choices.CollaboratorRole",
+    },
 }
 
 # E-mail: console in development, SMTP (EMAIL_URL) in production.

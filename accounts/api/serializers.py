@@ -22,6 +22,7 @@ from accounts.models import (
 )
 from accounts.selectors import account_list_visible_to, contact_list_visible_to
 from accounts.tiering import describe
+from salesops.api.mixins import VersionedUpdateMixin
 from salesops.choices import TeamKind
 from salesops.models import Team, User
 from salesops.selectors import team_list_visible_to, user_list_visible_to
@@ -30,27 +31,6 @@ from salesops.selectors import team_list_visible_to, user_list_visible_to
 def _user_of(serializer: serializers.Serializer) -> User | None:
     request = serializer.context.get("request")
     return request.user if request is not None else None
-
-
-class VersionedUpdateMixin:
-    """A PATCH carries the `version` the client read, so that the service can refuse a stale
-    edit (409) instead of overwriting somebody else's change."""
-
-    #: relations an edit cannot change, with the way to change them instead; sending the
-    #: current value back is not a change
-    fixed_fields: dict[str, str] = {}
-
-    def validate(self, attrs):
-        errors = {}
-        for field, message in self.fixed_fields.items():
-            sent = self.initial_data.get(field)
-            if sent is not None and str(sent) != str(getattr(self.instance, f"{field}_id")):
-                errors[field] = [message]
-        if "version" not in attrs:
-            errors["version"] = [_("Send the version you read, to protect others' changes.")]
-        if errors:
-            raise serializers.ValidationError(errors)
-        return super().validate(attrs)
 
 
 # Accounts

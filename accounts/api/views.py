@@ -3,18 +3,15 @@ accounts.services (writes). A record the caller cannot see answers 404."""
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from accounts import selectors, services, tasks
 from accounts.filtersets import AccountFilterSet, ContactFilterSet, TierChangeFilterSet
 from accounts.models import AccountTeamMember, TieringPolicy
+from salesops.api.mixins import FILTER_BACKENDS, IsAdministrator
 
 from .serializers import (
     AccountCreateSerializer,
@@ -31,27 +28,6 @@ from .serializers import (
     TierOverrideSerializer,
     TransferSerializer,
 )
-
-
-class IsAdministrator(BasePermission):
-    message = gettext_lazy("Only an administrator can do this.")
-
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.is_authenticated and request.user.is_admin)
-
-
-class StableOrderingFilter(OrderingFilter):
-    """Ordering with the primary key as the last key, so that pages do not repeat or skip
-    rows that tie on the chosen field (many accounts share a tier)."""
-
-    def get_ordering(self, request, queryset, view):
-        ordering = super().get_ordering(request, queryset, view)
-        if ordering and not {"pk", "-pk", "id", "-id"} & set(ordering):
-            ordering = [*ordering, "pk"]
-        return ordering
-
-
-FILTER_BACKENDS = [DjangoFilterBackend, StableOrderingFilter]
 
 
 @extend_schema_view(

@@ -2,6 +2,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api.urls import register as register_accounts
+from opportunities.api.urls import register as register_opportunities
 
 from . import views
 
@@ -10,6 +11,7 @@ router.register("users", views.UserViewSet, basename="user")
 router.register("teams", views.TeamViewSet, basename="team")
 router.register("targets", views.TargetViewSet, basename="target")
 register_accounts(router)
+register_opportunities(router)
 
 urlpatterns = [
     path("auth/token/", views.obtain_token, name="api-token"),
