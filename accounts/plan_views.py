@@ -7,6 +7,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -130,11 +131,14 @@ def _plan_context(request, account: Account, year: int) -> dict:
         "plan_form": AccountPlanForm() if can_edit and plan is None else None,
     }
     if plan is not None:
+        wish_items = list(plan.wish_items.all())
+        # Converted items link to their opportunity: one query for all of them.
+        prefetch_related_objects([item for item in wish_items if item.converted_at], "opportunity")
         context.update(
             goals=list(plan.goals.all()),
             wish_items=[
                 _with_viewer_actions(item, user=user, sides=sides, strategic=strategic)
-                for item in plan.wish_items.all()
+                for item in wish_items
             ],
             timeline=_timeline(plan),
             goal_form=PlanGoalForm(),
@@ -366,9 +370,8 @@ def _wish_item_answer(request, account: Account, item: WishListItem, *, error=No
         strategic = account.tier == Tier.A
         _with_viewer_actions(item, user=request.user, sides=sides, strategic=strategic)
         context = {"item": item, "account": account, "error": error and _error_text(error)}
-        context["can_contribute"] = strategic and (
-            selectors.can_edit_account_plan(request.user, account) or WishSide.REGION in sides
-        )
+        context["can_edit"] = strategic and selectors.can_edit_account_plan(request.user, account)
+        context["can_contribute"] = context["can_edit"] or (strategic and WishSide.REGION in sides)
         return render(request, "accounts/plan/_wish_item.html", context)
     if error is not None:
         messages.error(request, _error_text(error))

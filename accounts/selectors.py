@@ -4,7 +4,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db.models import Case, CharField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from salesops.choices import Role, TeamKind
 from salesops.models import Team, User
@@ -99,7 +99,31 @@ def account_overview(*, account: Account, user: User) -> dict:
         "subsidiaries": account.subsidiaries.order_by("name"),
         "grid": _grid_cells(current=(account.attractiveness, account.position)),
         "can_manage": can_manage_team(user, account.owner_team),
+        **_account_opportunities(account=account, user=user),
     }
+
+
+ACCOUNT_PAGE_OPPORTUNITIES = 20
+
+
+def _account_opportunities(*, account: Account, user: User) -> dict:
+    """The account's opportunities the user may see, open ones first, then by close date; the
+    first ACCOUNT_PAGE_OPPORTUNITIES and how many there are in all."""
+    # Imported here: the opportunities app depends on accounts, not the reverse.
+    from opportunities.selectors import opportunity_list_visible_to
+
+    deals = (
+        opportunity_list_visible_to(user)
+        .filter(account=account)
+        .select_related("stage", "owner")
+        .annotate(
+            is_closed=Case(When(status="open", then=0), default=1, output_field=IntegerField())
+        )
+        .order_by("is_closed", "expected_close_date", "pk")
+    )
+    shown = list(deals[:ACCOUNT_PAGE_OPPORTUNITIES])
+    total = len(shown) if len(shown) < ACCOUNT_PAGE_OPPORTUNITIES else deals.count()
+    return {"opportunities": shown, "opportunities_total": total}
 
 
 def contact_tree(*, account: Account) -> list:

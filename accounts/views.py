@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from salesops.exceptions import DomainError
+from salesops.forms import without_blanks
 
 from . import selectors, services
 from .filtersets import AccountFilterSet
@@ -45,11 +46,11 @@ def account_list(request):
     queryset = selectors.account_list_visible_to(request.user).select_related(
         "owner_team", "owner", "region"
     )
-    filterset = AccountFilterSet(_without_blanks(request.GET), queryset=queryset)
+    filterset = AccountFilterSet(without_blanks(request.GET), queryset=queryset)
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "name"
     accounts = filterset.qs.order_by(*SORTS[sort]) if filterset.is_valid() else queryset.none()
     page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = _without_blanks(request.GET)
+    query = without_blanks(request.GET)
     query.pop("page", None)
     context = {
         "filter": filterset,
@@ -62,18 +63,6 @@ def account_list(request):
     }
     template = "accounts/_account_table.html" if request.htmx else "accounts/account_list.html"
     return render(request, template, context)
-
-
-def _without_blanks(query):
-    """Drop empty parameters: an "all tiers" choice in a filter form sends `tier=`."""
-    cleaned = query.copy()
-    for key in list(cleaned):
-        values = [value for value in cleaned.getlist(key) if value != ""]
-        if values:
-            cleaned.setlist(key, values)
-        else:
-            del cleaned[key]
-    return cleaned
 
 
 def _without(query, key: str) -> str:
@@ -254,7 +243,7 @@ def contact_chart(request, pk: int):
 @login_required
 def nine_grid(request):
     accounts = selectors.account_list_visible_to(request.user)
-    filterset = AccountFilterSet(_without_blanks(request.GET), queryset=accounts)
+    filterset = AccountFilterSet(without_blanks(request.GET), queryset=accounts)
     if filterset.is_valid():
         accounts = filterset.qs
     context = {"grid": selectors.nine_grid(accounts), "filter": filterset}

@@ -167,8 +167,8 @@ def stage_change_list_visible_to(user: User) -> QuerySet:
 
 
 def gate_list_visible_to(user: User) -> QuerySet[Gate]:
-    """Gate reviews of the opportunities the user may see: a manager sees those of the teams
-    below them, a rep those of their own deals."""
+    """Gate reviews of the opportunities the user may see (a manager: those of the team
+    subtree they lead). The ones a manager may decide are pending_gates_for()."""
     return Gate.objects.filter(opportunity__in=opportunity_list_visible_to(user))
 
 
@@ -189,3 +189,29 @@ def process_list_with_stages() -> QuerySet[SalesProcess]:
         ),
         Prefetch("gates", queryset=GateRule.objects.select_related("leaving_stage")),
     )
+
+
+def decision_chain_gaps(opportunity: Opportunity) -> list[str]:
+    """What the decision chain of a deal lacks (DESIGN.md §1.4): no economic buyer mapped; no
+    champion or supporter among the high-influence people; one mapped contact or none
+    (single-threaded). Reads `opportunity.decision_chain`, prefetched or not. The alerts
+    decide from the stage whether a gap is worth raising."""
+    from django.utils.translation import gettext as _
+
+    from accounts.choices import Attitude, Influence, PurchaseRole
+
+    links = list(opportunity.decision_chain.all())
+    gaps = []
+    if not any(link.role == PurchaseRole.ECONOMIC_BUYER for link in links):
+        gaps.append(_("No economic buyer is mapped: find out who signs off the budget."))
+    if not any(
+        link.influence == Influence.HIGH
+        and link.attitude in (Attitude.CHAMPION, Attitude.SUPPORTER)
+        for link in links
+    ):
+        gaps.append(_("No champion or supporter among the high-influence people."))
+    if len(links) == 0:
+        gaps.append(_("Nobody is mapped in the decision chain yet."))
+    elif len(links) == 1:
+        gaps.append(_("Single-threaded: only one contact is mapped."))
+    return gaps

@@ -6,9 +6,15 @@ from .choices import Role
 # (url name, label, icon, roles that see it; None = everyone signed in). Later apps add theirs.
 NAVIGATION = [
     ("home", _("Home"), "house", None),
+    ("opportunities:pipeline", _("Pipeline"), "kanban", None),
+    ("opportunities:agenda", _("My agenda"), "calendar-check", None),
+    (
+        "opportunities:gates-pending",
+        _("Gate reviews"),
+        "signpost-split",
+        {Role.MANAGER, Role.ADMIN},
+    ),
     ("accounts:list", _("Accounts"), "buildings", None),
-    ("accounts:nine-grid", _("Nine-grid"), "grid-3x3", None),
-    ("accounts:tiering-policy", _("Tiering policy"), "sliders", {Role.ADMIN}),
     (
         "organisation",
         _("Organisation"),
@@ -19,15 +25,16 @@ NAVIGATION = [
 
 
 def _active_item(request, names: list[str]) -> str | None:
-    """The entry of the current page: its own, else its app's list page (an account's
-    detail page belongs under Accounts)."""
+    """The entry of the current page: its own, else its app's first entry (an account's
+    page belongs under Accounts, a deal's under Pipeline)."""
     match = request.resolver_match
     if match is None:
         return None
     if match.view_name in names:
         return match.view_name
-    app_list = f"{match.namespace}:list"
-    return app_list if match.namespace and app_list in names else None
+    if not match.namespace:
+        return None
+    return next((name for name in names if name.startswith(f"{match.namespace}:")), None)
 
 
 def navigation(request):

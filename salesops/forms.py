@@ -31,3 +31,16 @@ class BootstrapFormMixin:
             if name in self.fields:
                 widget = self.fields[name].widget
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+def without_blanks(query):
+    """A copy of a QueryDict without empty parameters: an "all" choice in a filter form sends
+    `tier=`, which a filter would read as an invalid choice."""
+    cleaned = query.copy()
+    for key in list(cleaned):
+        values = [value for value in cleaned.getlist(key) if value != ""]
+        if values:
+            cleaned.setlist(key, values)
+        else:
+            del cleaned[key]
+    return cleaned

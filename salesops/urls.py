@@ -20,6 +20,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("organisation/", views.organisation, name="organisation"),
     path("accounts/", include("accounts.urls")),
+    path("opportunities/", include("opportunities.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz/", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -70,7 +70,8 @@ def test_manager_filters_opens_and_overrides_a_tier(browser, live_server, org, c
     assert "Group-wide framework agreement" in page.inner_text("[data-testid=override-notice]")
     assert Account.objects.get(pk=customers.pk).tier == "A"
 
-    page.click("nav >> text=Nine-grid")
+    page.click("nav >> text=Accounts")
+    page.click("[data-testid=nine-grid-link]")
     cell = f"[data-testid=cell-{customers.attractiveness}-{customers.position}]"
     assert page.inner_text(f"{cell} [data-testid=count]") == "1"
     page.click(cell)
