@@ -859,6 +859,20 @@ def _override_tiers(plans: list[AccountPlan], created: dict[str, Account]) -> No
         )
 
 
+def seed_missing_account_teams(*, seed: str) -> int:
+    """Strategic accounts that won revenue made strategic after they were created get their
+    account team too. Idempotent: accounts with any team member are left alone."""
+    _teams, _reps, engineers = _organisation()
+    bare = (
+        Account.objects.filter(tier=Tier.A, team_members__isnull=True, owner__isnull=False)
+        .select_related("owner", "owner_team__manager")
+        .order_by("pk")
+    )
+    accounts = {account.name: account for account in bare if account.owner_team.manager}
+    _form_account_teams(random.Random(f"{seed}:account-teams"), accounts, engineers)
+    return len(accounts)
+
+
 def _form_account_teams(rng, created: dict[str, Account], engineers: list[User]) -> None:
     """Strategic accounts get their iron triangle: the owner, a solution owner from presales
     and a delivery owner from the other presales team."""

@@ -14,7 +14,15 @@ from salesops.exceptions import Conflict, PermissionRefused
 from salesops.models import Team, User
 from salesops.selectors import can_manage_team
 
-from .choices import AccountTeamRole, BidDecision, BidPosition, Tier, TierChangeSource, WishSide
+from .choices import (
+    AccountStatus,
+    AccountTeamRole,
+    BidDecision,
+    BidPosition,
+    Tier,
+    TierChangeSource,
+    WishSide,
+)
 from .exceptions import AccountRuleError
 from .models import (
     Account,
@@ -741,3 +749,11 @@ def roadmap_item_delete(*, item: RoadmapItem, by: User) -> None:
     _require_strategic(account)
     _require_plan_contributor(by, account)
     RoadmapItem.objects.filter(pk=item.pk).delete()
+
+
+def accounts_won(*, account_ids: Iterable[int]) -> int:
+    """A won deal makes a prospect or a dormant account a customer. Returns how many
+    accounts changed; the version moves so that an open edit form does not undo it."""
+    return Account.objects.filter(
+        pk__in=list(account_ids), status__in=[AccountStatus.PROSPECT, AccountStatus.DORMANT]
+    ).update(status=AccountStatus.CUSTOMER, version=F("version") + 1)

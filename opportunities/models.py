@@ -575,7 +575,7 @@ class StageChange(models.Model):
     note = models.TextField(_("note"), blank=True)
     override_reason = models.TextField(_("manager's override"), blank=True)
     days_in_previous = models.DecimalField(
-        _("days in the previous stage"), max_digits=8, decimal_places=2, null=True
+        _("days in the previous stage"), max_digits=8, decimal_places=2, null=True, blank=True
     )
 
     class Meta:
@@ -634,7 +634,7 @@ class Activity(models.Model):
         on_delete=models.PROTECT,
         related_name="activities",
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("activity")
@@ -787,7 +787,7 @@ class DeliveryHandover(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
 
     class Meta:

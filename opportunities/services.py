@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account, Contact, WishListItem
 from accounts.selectors import account_list_visible_to
+from accounts.services import accounts_won
 from salesops.exceptions import Conflict, PermissionRefused
 from salesops.models import User
 from salesops.selectors import user_list_visible_to
@@ -448,6 +449,7 @@ def opportunity_advance(
         DeliveryHandover.objects.get_or_create(
             opportunity=locked, defaults={"created_by": by, "notes": note.strip()}
         )
+        accounts_won(account_ids=[locked.account_id])
     _announce(locked, {"stage", "status"} if target.is_won else {"stage"})
     return locked
 

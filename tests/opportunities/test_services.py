@@ -218,6 +218,8 @@ def test_won_needs_the_signed_contract_and_opens_a_handover(org, make_deal, pipe
     assert (deal.status, deal.probability, deal.forecast_category) == ("won", 100, "commit")
     assert deal.closed_on is not None
     assert DeliveryHandover.objects.filter(opportunity=deal).exists()
+    deal.account.refresh_from_db()
+    assert deal.account.status == "customer"  # a prospect with a won deal is a customer
     with pytest.raises(OpportunityRuleError):
         services.opportunity_advance(opportunity=deal, to_stage="third", by=org.manager_east)
 

@@ -3,7 +3,13 @@ import random
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from accounts.demo import DEFAULT_ACCOUNT_COUNT, seed_account_plans, seed_accounts
+from accounts.demo import (
+    DEFAULT_ACCOUNT_COUNT,
+    seed_account_plans,
+    seed_accounts,
+    seed_missing_account_teams,
+)
+from opportunities.demo import DEFAULT_OPPORTUNITY_COUNT, seed_opportunities
 from salesops.demo import DEMO_PASSWORD, seed_organisation
 
 
@@ -18,8 +24,18 @@ class Command(BaseCommand):
             default=DEFAULT_ACCOUNT_COUNT,
             help="How many customer accounts to plan (0: none).",
         )
+        parser.add_argument(
+            "--opportunities",
+            type=int,
+            default=None,
+            help=(
+                "How many opportunities to plan over the last 18 months (0: none). Default: "
+                f"{DEFAULT_OPPORTUNITY_COUNT} for the default {DEFAULT_ACCOUNT_COUNT} accounts, "
+                "as many per account for another number."
+            ),
+        )
 
-    def handle(self, *args, seed, accounts, **options):
+    def handle(self, *args, seed, accounts, opportunities, **options):
         rng = random.Random(seed)
         today = timezone.localdate()
         organisation = seed_organisation(today=today, rng=rng)
@@ -44,6 +60,26 @@ class Command(BaseCommand):
             )
         elif accounts:
             self.stdout.write("Demo customers: already there.")
+        if opportunities is None:
+            opportunities = round(DEFAULT_OPPORTUNITY_COUNT * accounts / DEFAULT_ACCOUNT_COUNT)
+        deals = seed_opportunities(
+            rng=random.Random(f"{seed}:opportunities"), today=today, count=opportunities
+        )
+        if deals["opportunities"]:
+            statuses = ", ".join(f"{status} {count}" for status, count in deals["statuses"].items())
+            tiers = ", ".join(f"{tier} {count}" for tier, count in deals["tiers"].items())
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo opportunities: {deals['opportunities']} deals ({statuses}), "
+                    f"{deals['stage_changes']} stage changes, {deals['activities']} activities; "
+                    f"account tiers now {tiers}."
+                )
+            )
+        elif opportunities:
+            self.stdout.write("Demo opportunities: already there.")
+        # After the deals: their won revenue makes accounts strategic (tier A), and every
+        # strategic account gets its account team and a plan.
+        seed_missing_account_teams(seed=str(seed))
         plans = seed_account_plans(today=today)
         if plans["plans"]:
             self.stdout.write(
