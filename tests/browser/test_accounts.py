@@ -4,13 +4,12 @@ creates an account and maps its people in Chinese."""
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
 
 from accounts import services
 from accounts.models import PHONE, Account, Contact
+from tests.browser.helpers import log_in, zh
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "secret-pass-123"
 
 
 @pytest.fixture
@@ -27,21 +26,6 @@ def customers(org):
         by=org.manager_shanghai, owner_team=org.shanghai, name="Pudong Packaging", owner=org.rep2
     )
     return big
-
-
-def log_in(page, base_url, username):
-    page.goto(f"{base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=home-title]")
-
-
-def zh(text: str) -> str:
-    with translation.override("zh-hans"):
-        translated = translation.gettext(text)
-    assert translated != text, f"no Chinese for {text!r}"
-    return translated
 
 
 def test_manager_filters_opens_and_overrides_a_tier(browser, live_server, org, customers):

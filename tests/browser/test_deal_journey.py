@@ -4,13 +4,12 @@ requests a gate that a manager approves in another browser, uploads the signed c
 wins, in English; then a shorter pass in Chinese."""
 
 import pytest
-from django.utils import translation
 
 from opportunities.models import Gate, Opportunity, SalesProcess
+from tests.browser.helpers import log_in, zh
 from tests.factories import ContactFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "secret-pass-123"
 
 
 @pytest.fixture
@@ -32,21 +31,6 @@ def test_process(pipeline):
 @pytest.fixture
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-
-
-def log_in(page, base_url, username):
-    page.goto(f"{base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=home-title]")
-
-
-def zh(text: str) -> str:
-    with translation.override("zh-hans"):
-        translated = translation.gettext(text)
-    assert translated != text, f"no Chinese for {text!r}"
-    return translated
 
 
 def open_deal(page, base_url, account, name="Plant 2 MES", amount="2000000"):

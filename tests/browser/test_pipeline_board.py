@@ -5,13 +5,12 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
 
 from opportunities import services
 from opportunities.models import Opportunity, SalesProcess
+from tests.browser.helpers import log_in, zh
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "secret-pass-123"
 
 
 @pytest.fixture
@@ -27,21 +26,6 @@ def deal(org, pipeline, account):
         expected_close_date=datetime.date.today() + datetime.timedelta(days=60),
         process=pipeline.process,
     )
-
-
-def log_in(page, base_url, username):
-    page.goto(f"{base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=home-title]")
-
-
-def zh(text: str) -> str:
-    with translation.override("zh-hans"):
-        translated = translation.gettext(text)
-    assert translated != text, f"no Chinese for {text!r}"
-    return translated
 
 
 def card_in(stage: str, deal) -> str:
