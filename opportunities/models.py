@@ -660,6 +660,29 @@ class Activity(models.Model):
             )
 
 
+class TaskDone(models.Model):
+    """A stage task the rep has done on one deal: the checklist and work plan of a stage."""
+
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.CASCADE, related_name="tasks_done"
+    )
+    task = models.ForeignKey(StageTask, on_delete=models.CASCADE, related_name="+")
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    done_at = models.DateTimeField(_("done at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("task done")
+        verbose_name_plural = _("tasks done")
+        constraints = [
+            models.UniqueConstraint(fields=["opportunity", "task"], name="task_done_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.opportunity}: {self.task}"
+
+
 class MilestoneCheck(models.Model):
     """Whether a milestone of an opportunity is checked now, with its evidence. Every check
     and un-check is also kept in MilestoneEvent."""

@@ -122,6 +122,7 @@ def agenda_for(user: User) -> QuerySet[Activity]:
 def stage_path(opportunity: Opportunity) -> list[dict]:
     """The stages of the deal's process with milestones, tasks and the aids for the account's
     industry, and which are done: what the deal page draws."""
+    done_tasks = {done.task_id: done for done in opportunity.tasks_done.select_related("done_by")}
     checks = {
         check.milestone_id: check
         for check in opportunity.milestone_checks.filter(is_checked=True).select_related(
@@ -151,7 +152,9 @@ def stage_path(opportunity: Opportunity) -> list[dict]:
                     {"milestone": milestone, "check": checks.get(milestone.pk)}
                     for milestone in stage.milestones.all()
                 ],
-                "tasks": list(stage.tasks.all()),
+                "tasks": [
+                    {"task": task, "done": done_tasks.get(task.pk)} for task in stage.tasks.all()
+                ],
                 "aids": list(stage.aids.all()),
                 "collaborators": list(stage.collaborators.all()),
             }

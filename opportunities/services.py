@@ -49,6 +49,8 @@ from .models import (
     SalesProcess,
     Stage,
     StageChange,
+    StageTask,
+    TaskDone,
 )
 from .signals import opportunity_changed
 
@@ -597,6 +599,20 @@ def milestone_uncheck(
     MilestoneEvent.objects.create(
         opportunity=locked, milestone=milestone, checked=False, note=note.strip(), by=by
     )
+
+
+@transaction.atomic
+def task_set_done(*, opportunity: Opportunity, task: StageTask, by: User, done: bool) -> bool:
+    """Tick (or untick) a stage task on the deal's checklist. Returns whether it is done."""
+    _require_worker(by, opportunity)
+    _require_open(opportunity)
+    if task.stage.process_id != opportunity.process_id:
+        raise OpportunityRuleError(_("This task belongs to another process."))
+    if done:
+        TaskDone.objects.get_or_create(opportunity=opportunity, task=task, defaults={"done_by": by})
+    else:
+        TaskDone.objects.filter(opportunity=opportunity, task=task).delete()
+    return done
 
 
 # Gates -----------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ urlpatterns = [
         deal.evidence_file,
         name="evidence-file",
     ),
+    path("<int:pk>/tasks/<int:task_pk>/done/", deal.task_done, name="task-done"),
     path("<int:pk>/won/", deal.won, name="won"),
     path("<int:pk>/close/", deal.close, name="close"),
     path("<int:pk>/reopen/", deal.reopen, name="reopen"),

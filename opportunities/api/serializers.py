@@ -541,6 +541,17 @@ class MilestoneStateSerializer(serializers.Serializer):
         return item["check"] is not None
 
 
+class TaskStateSerializer(serializers.Serializer):
+    """A stage task and whether it is done on this deal."""
+
+    task = StageTaskSerializer()
+    is_done = serializers.SerializerMethodField()
+    done_at = serializers.DateTimeField(source="done.done_at", default=None)
+
+    def get_is_done(self, item: dict) -> bool:
+        return item["done"] is not None
+
+
 class StagePathSerializer(serializers.Serializer):
     stage = StageBriefSerializer()
     customer_name = serializers.CharField(source="stage.customer_name")
@@ -548,7 +559,7 @@ class StagePathSerializer(serializers.Serializer):
     is_done = serializers.BooleanField(help_text=_("A stage the deal has left behind."))
     is_customer = serializers.BooleanField(help_text=_("The customer's purchase stage."))
     milestones = MilestoneStateSerializer(many=True)
-    tasks = StageTaskSerializer(many=True)
+    tasks = TaskStateSerializer(many=True)
     aids = StageAidSerializer(many=True, help_text=_("For every industry and the account's."))
     collaborators = StageCollaboratorSerializer(many=True)
 

@@ -55,6 +55,8 @@ from ..models import (
     MilestoneCheck,
     Opportunity,
     OpportunityContact,
+    StageTask,
+    TaskDone,
 )
 
 SERVICE_ERRORS = (DomainError, ValidationError)
@@ -419,6 +421,28 @@ def milestone_uncheck(request, pk: int, milestone_pk: int):
     else:
         messages.success(request, _("Milestone unchecked: %(name)s") % {"name": milestone.name})
     return redirect(_detail_url(deal, "current-stage"))
+
+
+@login_required
+@require_POST
+def task_done(request, pk: int, task_pk: int):
+    """Tick or untick a task of the deal's checklist; htmx swaps the one line."""
+    deal = _visible(request, pk)
+    task = get_object_or_404(StageTask, pk=task_pk, stage__process_id=deal.process_id)
+    error = None
+    try:
+        services.task_set_done(
+            opportunity=deal, task=task, by=request.user, done=request.POST.get("done") == "1"
+        )
+    except DomainError as refusal:
+        error = _error_text(refusal)
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect(_detail_url(deal, "current-stage"))
+    item = {"task": task, "done": TaskDone.objects.filter(opportunity=deal, task=task).first()}
+    context = {"deal": deal, "item": item, "can_work": error is None, "error": error}
+    return render(request, "opportunities/deal/_task.html", context)
 
 
 @login_required

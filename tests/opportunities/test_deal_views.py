@@ -828,3 +828,23 @@ def test_a_late_entry_is_flagged(org, client, make_deal):
     html = login(client, org.rep1).get(detail(deal)).content.decode()
     assert 'data-testid="flag-late-entry"' in html
     assert 'data-testid="flag-over-reporting"' not in html
+
+
+def test_a_stage_task_is_ticked_and_unticked_on_the_deal(org, client, make_deal, pipeline):
+    from opportunities.models import StageTask, TaskDone
+
+    task = StageTask.objects.create(stage=pipeline.first, name_en="Send the capability deck")
+    deal = make_deal()
+    client.force_login(org.rep1)
+    url = reverse("opportunities:task-done", args=[deal.pk, task.pk])
+    response = client.post(url, {"done": "1"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "text-decoration-line-through" in response.content.decode()
+    assert TaskDone.objects.get(opportunity=deal, task=task).done_by == org.rep1
+    page = client.get(reverse("opportunities:detail", args=[deal.pk])).content.decode()
+    assert "bi-check-square-fill" in page
+    client.post(url, {"done": "0"})
+    assert not TaskDone.objects.filter(opportunity=deal).exists()
+    client.force_login(org.rep2)
+    assert client.post(url, {"done": "1"}).status_code == 404  # not their deal
+    assert not TaskDone.objects.filter(opportunity=deal).exists()

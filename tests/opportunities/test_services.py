@@ -479,3 +479,20 @@ def test_stage_changes_are_kept_for_each_move(org, make_deal, pipeline):
         .order_by("pk")
         .values_list("to_stage__code", flat=True)
     ) == ["first", "second", "third"]
+
+
+def test_tasks_are_ticked_only_on_open_deals_of_their_process(org, make_deal, pipeline):
+    from opportunities.models import StageTask, TaskDone
+    from tests.factories import StageFactory
+
+    task = StageTask.objects.create(stage=pipeline.first, name_en="Send the capability deck")
+    deal = make_deal()
+    services.task_set_done(opportunity=deal, task=task, by=org.rep1, done=True)
+    services.task_set_done(opportunity=deal, task=task, by=org.rep1, done=True)  # idempotent
+    assert TaskDone.objects.filter(opportunity=deal).count() == 1
+    foreign = StageTask.objects.create(stage=StageFactory(), name_en="Another process's task")
+    with pytest.raises(OpportunityRuleError):
+        services.task_set_done(opportunity=deal, task=foreign, by=org.rep1, done=True)
+    deal = services.opportunity_close(opportunity=deal, by=org.rep1, status="abandoned")
+    with pytest.raises(OpportunityRuleError):
+        services.task_set_done(opportunity=deal, task=task, by=org.rep1, done=False)
