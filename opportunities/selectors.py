@@ -1,7 +1,8 @@
 """Reads of opportunities, scoped by the visibility rule first (DESIGN.md, "Visibility"):
 a rep sees their own opportunities and those of accounts whose account team they serve on;
-a manager sees their team subtree; admins see all. Presales engineers will see the
-opportunities they are asked to support (resources)."""
+a manager sees their team subtree; admins see all. Presales see the opportunities they are
+asked to support: an engineer the deals with an assignment of theirs, a presales lead the deals
+with a submitted resource request (they run the dispatch)."""
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
@@ -34,6 +35,16 @@ def opportunity_list_visible_to(user: User) -> QuerySet[Opportunity]:
     )
     if user.role in (Role.MANAGER, Role.PRESALES_LEAD):
         condition |= Q(team__in=team_ids_visible_to(user))
+    if user.role in (Role.PRESALES_ENGINEER, Role.PRESALES_LEAD):
+        # resources depends on opportunities, not the other way round: import at call time.
+        from resources.models import Assignment, ResourceRequest
+
+        if user.role == Role.PRESALES_ENGINEER:
+            supported = Assignment.objects.filter(engineer__user=user)
+            condition |= Q(pk__in=supported.values("request__opportunity"))
+        else:
+            supported = ResourceRequest.objects.filter(submitted_at__isnull=False)
+            condition |= Q(pk__in=supported.values("opportunity"))
     return Opportunity.objects.filter(condition)
 
 
@@ -218,3 +229,25 @@ def decision_chain_gaps(opportunity: Opportunity) -> list[str]:
     elif len(links) == 1:
         gaps.append(_("Single-threaded: only one contact is mapped."))
     return gaps
+
+
+def home_pipeline(*, user: User, limit: int = 6) -> dict:
+    """What the home page shows of the pipeline: the user's open deals in figures, their next
+    steps, and for managers the gate reviews waiting for them. A fixed number of queries."""
+    from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum
+
+    weighted = ExpressionWrapper(
+        F("amount") * F("probability") / 100, output_field=DecimalField(max_digits=20)
+    )
+    mine = Opportunity.objects.filter(owner=user, status=OpportunityStatus.OPEN).aggregate(
+        deals=Count("pk"), total=Sum("amount"), total_weighted=Sum(weighted)
+    )
+    agenda = agenda_for(user)
+    gates = pending_gates_for(user)
+    return {
+        "pipeline": mine,
+        "agenda": list(agenda[:limit]),
+        "agenda_count": agenda.count(),
+        "pending_gates": list(gates[:limit]),
+        "pending_gates_count": gates.count(),
+    }

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from accounts.selectors import home_wish_items
+from opportunities.selectors import home_pipeline
 
 from . import selectors
 from .choices import Role
@@ -29,6 +30,8 @@ def home(request):
     # What awaits the user in the apps built on salesops comes from those apps' selectors:
     # salesops.selectors must not import them (accounts.selectors imports it).
     context.update(home_wish_items(user=request.user))
+    context.update(home_pipeline(user=request.user))
+    context["today"] = timezone.localdate()
     return render(request, HOME_TEMPLATES[role], {"month": month, **context})
 
 

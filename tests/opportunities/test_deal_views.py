@@ -848,3 +848,33 @@ def test_a_stage_task_is_ticked_and_unticked_on_the_deal(org, client, make_deal,
     client.force_login(org.rep2)
     assert client.post(url, {"done": "1"}).status_code == 404  # not their deal
     assert not TaskDone.objects.filter(opportunity=deal).exists()
+
+
+def test_home_pages_show_the_pipeline_next_steps_and_gates_to_decide(
+    org, client, make_deal, pipeline
+):
+    deal = make_deal(amount="2000000")
+    today = datetime.date.today()
+    services.activity_log(
+        opportunity=deal,
+        by=org.rep1,
+        kind="call",
+        occurred_on=today,
+        subject="Budget call",
+        next_step="Send the ROI model",
+        next_step_due=today + datetime.timedelta(days=2),
+    )
+    client.force_login(org.rep1)
+    page = client.get(reverse("home")).content.decode()
+    assert "Send the ROI model" in page
+    assert 'data-testid="open-deals">1<' in page
+    services.milestone_check(opportunity=deal, milestone=pipeline.need, by=org.rep1, note="ok")
+    deal = services.opportunity_advance(opportunity=deal, to_stage="second", by=org.rep1)
+    deal = services.opportunity_update(
+        opportunity=deal, by=org.rep1, version=deal.version, decision_criteria_known=True
+    )
+    services.gate_request(opportunity=deal, kind="ATB", by=org.rep1)
+    client.force_login(org.manager_shanghai)
+    page = client.get(reverse("home")).content.decode()
+    assert 'data-testid="home-gates"' in page
+    assert "MES rollout" in page
