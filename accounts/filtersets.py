@@ -12,9 +12,15 @@ from .models import Account, Contact, TierChange
 
 class AccountFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
-    tier = django_filters.MultipleChoiceFilter(choices=Tier.choices, label=_("Tier"))
-    industry = django_filters.MultipleChoiceFilter(choices=Industry.choices, label=_("Industry"))
-    status = django_filters.MultipleChoiceFilter(choices=AccountStatus.choices, label=_("Status"))
+    tier = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=Tier.choices, label=_("Tier")
+    )
+    industry = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=Industry.choices, label=_("Industry")
+    )
+    status = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=AccountStatus.choices, label=_("Status")
+    )
     region = django_filters.ModelChoiceFilter(
         queryset=Team.objects.filter(kind="region"), label=_("Region")
     )
@@ -68,7 +74,7 @@ class ContactFilterSet(django_filters.FilterSet):
 
 
 class TierChangeFilterSet(django_filters.FilterSet):
-    source = django_filters.MultipleChoiceFilter(choices=TierChangeSource.choices)
+    source = django_filters.MultipleChoiceFilter(distinct=False, choices=TierChangeSource.choices)
     changed_after = django_filters.DateTimeFilter(field_name="changed_at", lookup_expr="gte")
     changed_before = django_filters.DateTimeFilter(field_name="changed_at", lookup_expr="lte")
 

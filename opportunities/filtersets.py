@@ -19,10 +19,10 @@ class OpportunityFilterSet(django_filters.FilterSet):
         field_name="customer_stage__code", label=_("Customer stage (code)"), method="filter_codes"
     )
     status = django_filters.MultipleChoiceFilter(
-        choices=OpportunityStatus.choices, label=_("Status")
+        distinct=False, choices=OpportunityStatus.choices, label=_("Status")
     )
     forecast_category = django_filters.MultipleChoiceFilter(
-        choices=ForecastCategory.choices, label=_("Forecast category")
+        distinct=False, choices=ForecastCategory.choices, label=_("Forecast category")
     )
     # Ids, not model choices: a choice field would tell the caller which ids exist.
     owner = django_filters.NumberFilter(field_name="owner", label=_("Owner"))
@@ -33,7 +33,7 @@ class OpportunityFilterSet(django_filters.FilterSet):
     account = django_filters.NumberFilter(field_name="account", label=_("Account"))
     process = django_filters.CharFilter(field_name="process__code", label=_("Process (code)"))
     tier = django_filters.MultipleChoiceFilter(
-        field_name="account__tier", choices=Tier.choices, label=_("Account tier")
+        distinct=False, field_name="account__tier", choices=Tier.choices, label=_("Account tier")
     )
     amount_min = django_filters.NumberFilter(
         field_name="amount", lookup_expr="gte", label=_("Amount from")
@@ -81,8 +81,8 @@ class StageChangeFilterSet(django_filters.FilterSet):
 
 
 class GateFilterSet(django_filters.FilterSet):
-    kind = django_filters.MultipleChoiceFilter(choices=GateKind.choices)
-    status = django_filters.MultipleChoiceFilter(choices=GateStatus.choices)
+    kind = django_filters.MultipleChoiceFilter(distinct=False, choices=GateKind.choices)
+    status = django_filters.MultipleChoiceFilter(distinct=False, choices=GateStatus.choices)
     opportunity = django_filters.NumberFilter(field_name="opportunity")
 
     class Meta:
@@ -91,7 +91,7 @@ class GateFilterSet(django_filters.FilterSet):
 
 
 class ActivityFilterSet(django_filters.FilterSet):
-    kind = django_filters.MultipleChoiceFilter(choices=ActivityKind.choices)
+    kind = django_filters.MultipleChoiceFilter(distinct=False, choices=ActivityKind.choices)
     opportunity = django_filters.NumberFilter(field_name="opportunity")
     occurred_after = django_filters.DateFilter(field_name="occurred_on", lookup_expr="gte")
     occurred_before = django_filters.DateFilter(field_name="occurred_on", lookup_expr="lte")

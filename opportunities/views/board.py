@@ -33,7 +33,7 @@ from ..models import SalesProcess, Stage
 
 # A column shows its soonest-closing deals; the list page has the rest. Keeps a big team's
 # board one page of HTML, not thousands of cards.
-CARDS_PER_COLUMN = 50
+CARDS_PER_COLUMN = 20
 PAGE_SIZE = 25
 SCOPES = ("mine", "team")
 # Filters the board passes to OpportunityFilterSet, per scope.
