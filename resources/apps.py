@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ResourcesConfig(AppConfig):
     name = "resources"
     verbose_name = _("Presales resources")
+
+    def ready(self):
+        from . import receivers  # noqa: F401 - connects the signal receivers

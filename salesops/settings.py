@@ -177,6 +177,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.recompute_tiers",
         "schedule": crontab(hour=2, minute=0),
     },
+    # The deadline factor of a request's priority changes every day, and tier changes move
+    # the tier weight without touching the deal.
+    "refresh-presales-priorities": {
+        "task": "resources.tasks.refresh_priorities",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "clear-expired-sessions": {
         "task": "salesops.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=30),

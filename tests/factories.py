@@ -109,3 +109,46 @@ class MilestoneFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"milestone-{n}")
     name_en = factory.LazyAttribute(lambda milestone: milestone.code.replace("-", " "))
     is_required = True
+
+
+class SkillFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "resources.Skill"
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Skill {n:03d}")
+
+
+class EngineerProfileFactory(factory.django.DjangoModelFactory):
+    """A presales engineer: 40 hours a week, 500 an hour, in a presales team of their own
+    unless a user is given."""
+
+    class Meta:
+        model = "resources.EngineerProfile"
+        django_get_or_create = ("user",)
+
+    user = factory.SubFactory(
+        UserFactory,
+        role=Role.PRESALES_ENGINEER,
+        team=factory.SubFactory(TeamFactory, kind=TeamKind.PRESALES),
+    )
+    weekly_capacity_hours = Decimal("40.00")
+    cost_rate_per_hour = Decimal("500.00")
+
+
+class EngineerSkillFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "resources.EngineerSkill"
+
+    engineer = factory.SubFactory(EngineerProfileFactory)
+    skill = factory.SubFactory(SkillFactory)
+    level = 3
+
+
+class DayOffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "resources.DayOff"
+
+    engineer = factory.SubFactory(EngineerProfileFactory)
+    date = datetime.date(2027, 3, 3)
+    reason = "Annual leave"

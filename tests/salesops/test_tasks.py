@@ -18,3 +18,12 @@ def test_clear_expired_sessions_keeps_live_ones_and_is_idempotent(db):
 def test_beat_schedules_the_nightly_session_cleanup(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["clear-expired-sessions"]
     assert entry["task"] == clear_expired_sessions.name
+
+
+def test_every_beat_entry_names_a_registered_task(settings):
+    """A renamed or mistyped task in the schedule would fail only at night, in the worker."""
+    from salesops.celery import app
+
+    app.loader.import_default_modules()
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        assert entry["task"] in app.tasks, name
