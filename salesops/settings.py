@@ -242,6 +242,9 @@ SPECTACULAR_SETTINGS = {
         "ActivityKindEnum": "opportunities.choices.ActivityKind",
         "AidKindEnum": "opportunities.choices.AidKind",
         "CollaboratorRoleEnum": "opportunities.choices.CollaboratorRole",
+        "ResourceRequestStatusEnum": "resources.choices.RequestStatus",
+        "ResourceRequestTypeEnum": "resources.choices.RequestType",
+        "TechOutcomeEnum": "resources.choices.TechOutcome",
     },
 }
 

@@ -3,6 +3,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api.urls import register as register_accounts
 from opportunities.api.urls import register as register_opportunities
+from resources.api.urls import register as register_resources
 
 from . import views
 
@@ -12,6 +13,7 @@ router.register("teams", views.TeamViewSet, basename="team")
 router.register("targets", views.TargetViewSet, basename="target")
 register_accounts(router)
 register_opportunities(router)
+register_resources(router)
 
 urlpatterns = [
     path("auth/token/", views.obtain_token, name="api-token"),
