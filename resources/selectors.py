@@ -557,3 +557,49 @@ def contribution_by_team(*, user: User, start: datetime.date, end: datetime.date
             }
         )
     return report
+
+
+HOME_ITEMS = 5
+# What each role's home card lists, from selectors.awaiting().
+HOME_KEYS = {
+    Role.REP: ("drafts", "to_evaluate"),
+    Role.MANAGER: ("drafts", "to_evaluate"),
+    Role.PRESALES_LEAD: ("to_approve", "to_dispatch"),
+    Role.PRESALES_ENGINEER: ("to_start", "in_progress"),
+    Role.ADMIN: ("to_approve", "to_dispatch"),
+}
+
+
+def home_presales(*, user: User) -> dict:
+    """The home page's card of what awaits the user in the presales dispatch: per list of the
+    user's role, the first few requests and how many there are. Fixed number of queries."""
+    if not user.is_authenticated:
+        return {"presales_awaiting": []}
+    role = Role.ADMIN if user.is_admin else Role(user.role)
+    waiting = awaiting(user)
+    labels = {
+        "drafts": _("Drafts to submit"),
+        "to_evaluate": _("Done: rate the support"),
+        "to_approve": _("To approve"),
+        "to_dispatch": _("To dispatch"),
+        "to_start": _("To start"),
+        "in_progress": _("In progress: log hours"),
+    }
+    groups = []
+    for key in HOME_KEYS[role]:
+        items = list(waiting[key][:HOME_ITEMS])
+        total = len(items) if len(items) < HOME_ITEMS else waiting[key].count()
+        groups.append({"key": key, "label": labels[key], "items": items, "total": total})
+    return {"presales_awaiting": groups}
+
+
+def time_entry_list_visible_to(user: User) -> QuerySet[TimeEntry]:
+    """Engineers see their own hours; everyone else the hours of the requests they see."""
+    entries = TimeEntry.objects.select_related("assignment__engineer__user__team")
+    if not user.is_authenticated or not user.is_active:
+        return entries.none()
+    if user.is_admin:
+        return entries
+    if user.role == Role.PRESALES_ENGINEER:
+        return entries.filter(assignment__engineer__user=user)
+    return entries.filter(assignment__request__in=request_list_visible_to(user))

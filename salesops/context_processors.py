@@ -15,6 +15,9 @@ NAVIGATION = [
         {Role.MANAGER, Role.ADMIN},
     ),
     ("accounts:list", _("Accounts"), "buildings", None),
+    ("resources:list", _("My requests"), "person-raised-hand", {Role.REP, Role.MANAGER}),
+    ("resources:queue", _("Dispatch queue"), "inboxes", {Role.PRESALES_LEAD, Role.ADMIN}),
+    ("resources:assignments", _("My assignments"), "briefcase", {Role.PRESALES_ENGINEER}),
     (
         "organisation",
         _("Organisation"),

@@ -21,6 +21,7 @@ urlpatterns = [
     path("organisation/", views.organisation, name="organisation"),
     path("accounts/", include("accounts.urls")),
     path("opportunities/", include("opportunities.urls")),
+    path("presales/", include("resources.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz/", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 
 from accounts.selectors import home_wish_items
 from opportunities.selectors import home_pipeline
+from resources.selectors import home_presales
 
 from . import selectors
 from .choices import Role
@@ -31,6 +32,7 @@ def home(request):
     # salesops.selectors must not import them (accounts.selectors imports it).
     context.update(home_wish_items(user=request.user))
     context.update(home_pipeline(user=request.user))
+    context.update(home_presales(user=request.user))
     context["today"] = timezone.localdate()
     return render(request, HOME_TEMPLATES[role], {"month": month, **context})
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from accounts.choices import Attitude, Influence
 from accounts.models import Contact, WishListItem
 from accounts.selectors import account_list_visible_to, contact_tree
+from resources.selectors import request_list_visible_to
 from salesops.choices import Role
 from salesops.exceptions import DomainError
 
@@ -222,6 +223,9 @@ def _deal_context(request, deal: Opportunity, **bound_forms) -> dict:
         "contract": contract,
         "contract_check": contract_check,
         "today": timezone.localdate(),
+        "presales_requests": list(
+            request_list_visible_to(user).filter(opportunity=deal).order_by("-created_at", "-pk")
+        ),
     }
     if deal.is_open and can_work:
         context["log_form"] = bound_forms.get("log_form") or LogProgressForm(

@@ -12,11 +12,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from salesops.api.mixins import FILTER_BACKENDS
-from salesops.choices import Role
 
 from .. import selectors, services
 from ..filtersets import EngineerFilterSet, ResourceRequestFilterSet, TimeEntryFilterSet
-from ..models import Assignment, EngineerSkill, RequestTransition, TimeEntry
+from ..models import Assignment, EngineerSkill, RequestTransition
 from .serializers import (
     CancelSerializer,
     DispatchSerializer,
@@ -325,15 +324,7 @@ class TimeEntryViewSet(
     ordering = ["-date", "-pk"]
 
     def get_queryset(self):
-        user = self.request.user
-        entries = TimeEntry.objects.select_related("assignment__engineer__user__team")
-        if not user.is_authenticated:
-            return entries.none()
-        if user.is_admin:
-            return entries
-        if user.role == Role.PRESALES_ENGINEER:
-            return entries.filter(assignment__engineer__user=user)
-        return entries.filter(assignment__request__in=selectors.request_list_visible_to(user))
+        return selectors.time_entry_list_visible_to(self.request.user)
 
     def get_serializer_class(self):
         return TimeEntryCreateSerializer if self.action == "create" else TimeEntrySerializer

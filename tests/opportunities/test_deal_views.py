@@ -197,7 +197,7 @@ def test_the_detail_page_queries_do_not_grow_with_the_deal(
         opportunity=deal, by=org.rep1, version=deal.version, amount=Decimal("2500000")
     )
     login(client, org.manager_shanghai)
-    with django_assert_max_num_queries(24):
+    with django_assert_max_num_queries(25):
         response = client.get(detail(deal))
     assert response.status_code == 200
     assert response.content.decode().count('data-testid="activity"') == 8
