@@ -10,6 +10,7 @@ from accounts.demo import (
     seed_missing_account_teams,
 )
 from opportunities.demo import DEFAULT_OPPORTUNITY_COUNT, seed_opportunities
+from resources.demo import seed_presales
 from salesops.demo import DEMO_PASSWORD, seed_organisation
 
 
@@ -88,6 +89,23 @@ class Command(BaseCommand):
                     f"{plans['wish_items']} wish-list items, "
                     f"{plans['roadmap_items']} roadmap items."
                 )
+            )
+        presales = seed_presales(rng=random.Random(f"{seed}:presales"), today=today)
+        if presales["requests"]:
+            statuses = ", ".join(
+                f"{status} {count}" for status, count in presales["statuses"].items()
+            )
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo presales: {presales['requests']} resource requests ({statuses}), "
+                    f"{presales['assignments']} assignments, {presales['time_entries']} time "
+                    f"entries ({presales['hours']} h); {presales['engineers']} new engineer "
+                    "profiles."
+                )
+            )
+        elif presales["engineers"]:
+            self.stdout.write(
+                self.style.SUCCESS(f"Demo presales: {presales['engineers']} engineer profiles.")
             )
         self.stdout.write(
             f"Demo logins (password '{DEMO_PASSWORD}'): admin, manager, mgr.shanghai, rep, "
