@@ -4,6 +4,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from salesops.celery import app as celery_app
@@ -222,7 +223,7 @@ def make_deal(org, pipeline, account):
             account=account,
             name="MES rollout",
             amount=Decimal(amount),
-            expected_close_date=datetime.date.today() + datetime.timedelta(days=90),
+            expected_close_date=timezone.localdate() + datetime.timedelta(days=90),
             process=pipeline.process,
             **fields,
         )

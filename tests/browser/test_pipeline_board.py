@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from opportunities import services
 from opportunities.models import Opportunity, SalesProcess
@@ -23,7 +24,7 @@ def deal(org, pipeline, account):
         account=account,
         name="MES rollout",
         amount=Decimal("800000"),
-        expected_close_date=datetime.date.today() + datetime.timedelta(days=60),
+        expected_close_date=timezone.localdate() + datetime.timedelta(days=60),
         process=pipeline.process,
     )
 

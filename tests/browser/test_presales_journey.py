@@ -5,6 +5,7 @@ engineer; the engineer starts and logs hours."""
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from resources.choices import RequestStatus
 from resources.models import ResourceRequest, TimeEntry
@@ -19,7 +20,7 @@ def test_a_rep_asks_for_presales_the_lead_dispatches_the_engineer_logs_hours(
 ):
     deal = make_deal()
     engineer = EngineerProfileFactory(user=org.engineer)
-    today = datetime.date.today()
+    today = timezone.localdate()
 
     rep = browser.new_context(locale="en-GB").new_page()
     log_in(rep, live_server.url, "rep1")

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts import services as account_services
@@ -19,7 +20,7 @@ DEALS = "/api/v1/opportunities/"
 STAGE_CHANGES = "/api/v1/stage-changes/"
 GATES = "/api/v1/gates/"
 ACTIVITIES = "/api/v1/activities/"
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 
 
 def detail(base: str, pk, action: str = "") -> str:

@@ -9,6 +9,7 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import services as account_services
 from opportunities import services
@@ -35,7 +36,7 @@ def new_deal(org, pipeline, account):
             account=on or account,
             name=name,
             amount=Decimal(amount),
-            expected_close_date=datetime.date.today() + datetime.timedelta(days=close_in),
+            expected_close_date=timezone.localdate() + datetime.timedelta(days=close_in),
             process=pipeline.process,
             **fields,
         )
@@ -313,7 +314,7 @@ def test_list_filters_sorts_and_pages(org, client, new_deal, jiangsu_account):
         "Rollout 25",
         "Rollout 26",
     ]
-    today = datetime.date.today()
+    today = timezone.localdate()
     assert names(
         close_after=(today + datetime.timedelta(days=2)).isoformat(),
         close_before=(today + datetime.timedelta(days=3)).isoformat(),

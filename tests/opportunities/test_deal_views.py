@@ -9,6 +9,7 @@ from html import unescape
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.choices import AccountTeamRole, BidPosition, Tier
@@ -29,7 +30,7 @@ from opportunities.models import (
 )
 from tests.factories import ContactFactory
 
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 
 
 @pytest.fixture(autouse=True)
@@ -854,7 +855,7 @@ def test_home_pages_show_the_pipeline_next_steps_and_gates_to_decide(
     org, client, make_deal, pipeline
 ):
     deal = make_deal(amount="2000000")
-    today = datetime.date.today()
+    today = timezone.localdate()
     services.activity_log(
         opportunity=deal,
         by=org.rep1,

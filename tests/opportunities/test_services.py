@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from accounts import services as account_services
 from opportunities import selectors, services
@@ -333,7 +334,7 @@ def test_milestone_uncheck_is_recorded(org, make_deal, pipeline):
 
 def test_log_progress_is_all_or_nothing(org, make_deal, pipeline):
     deal = make_deal()
-    today = datetime.date.today()
+    today = timezone.localdate()
     with pytest.raises(StageMoveRefused):
         services.log_progress(
             opportunity=deal,
@@ -374,7 +375,7 @@ def test_activity_cannot_be_in_the_future(org, make_deal):
             opportunity=deal,
             by=org.rep1,
             kind="call",
-            occurred_on=datetime.date.today() + datetime.timedelta(days=1),
+            occurred_on=timezone.localdate() + datetime.timedelta(days=1),
             subject="Call",
         )
     assert "future" in str(error.value)
@@ -442,7 +443,7 @@ def test_wish_list_item_becomes_an_opportunity_once(org, account, pipeline, monk
     )
     plan = AccountPlan.objects.create(
         account=account,
-        year=datetime.date.today().year,
+        year=timezone.localdate().year,
         revenue_objective=Decimal("5000000"),
         gross_margin_objective_pct=Decimal("30"),
     )

@@ -9,6 +9,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.utils import timezone
 
 from resources import services
 from resources.choices import RequestStatus, RequestType, TechOutcome
@@ -47,7 +48,7 @@ def make_request(org, deal):
     """A draft on rep1's deal, wanted in the coming two weeks."""
 
     def make(*, opportunity=None, by=None, kind=RequestType.DEMO, hours="16", **fields):
-        today = datetime.date.today()
+        today = timezone.localdate()
         fields.setdefault("wanted_start", today + datetime.timedelta(days=7))
         fields.setdefault("wanted_end", today + datetime.timedelta(days=20))
         fields.setdefault("justification", "The customer's IT wants to see it run.")

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from resources import services
@@ -17,7 +18,7 @@ S = RequestStatus
 ENGINEERS = "/api/v1/engineers/"
 REQUESTS = "/api/v1/resource-requests/"
 TIME_ENTRIES = "/api/v1/time-entries/"
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 
 
 def detail(base: str, pk, action: str = "") -> str:

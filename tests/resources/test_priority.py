@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from accounts import services as account_services
 from opportunities import services as deal_services
@@ -18,7 +19,7 @@ S = RequestStatus
 
 
 def days(n: int) -> datetime.date:
-    return datetime.date.today() + datetime.timedelta(days=n)
+    return timezone.localdate() + datetime.timedelta(days=n)
 
 
 def test_the_score_multiplies_the_five_factors(make_request):

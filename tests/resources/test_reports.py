@@ -17,7 +17,7 @@ from tests.factories import DayOffFactory
 from .conftest import monday
 
 S = RequestStatus
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 M = monday(TODAY)
 
 

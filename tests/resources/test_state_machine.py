@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from opportunities import services as deal_services
 from opportunities.models import GateRule
@@ -260,7 +261,7 @@ def test_a_request_is_made_by_someone_who_works_on_the_deal(org, make_request):
 def test_the_wanted_end_cannot_come_before_the_start(make_request):
     from django.core.exceptions import ValidationError
 
-    today = datetime.date.today()
+    today = timezone.localdate()
     with pytest.raises(ValidationError):
         make_request(wanted_start=today, wanted_end=today - datetime.timedelta(days=1))
 

@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from resources import selectors, services
 from resources.choices import RequestStatus
@@ -13,7 +14,7 @@ from resources.models import TimeEntry
 from salesops.exceptions import PermissionRefused
 
 S = RequestStatus
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 
 
 def ago(days: int) -> datetime.date:

@@ -8,13 +8,14 @@ from html import unescape
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from resources import services
 from resources.choices import RequestStatus, RequestType, TechOutcome
 from resources.models import Assignment, ResourceRequest, TimeEntry
 
 S = RequestStatus
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 
 pytestmark = pytest.mark.django_db
 
