@@ -34,12 +34,13 @@ node_modules/.installed: package.json package-lock.json
 
 # Front-end libraries are served from static/vendor (not committed; copied from npm packages).
 static/vendor/.installed: node_modules/.installed
-	rm -rf static/vendor && mkdir -p static/vendor/bootstrap static/vendor/bootstrap-icons static/vendor/htmx static/vendor/sortablejs
+	rm -rf static/vendor && mkdir -p static/vendor/bootstrap static/vendor/bootstrap-icons static/vendor/htmx static/vendor/sortablejs static/vendor/echarts
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map static/vendor/bootstrap/
 	cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map static/vendor/bootstrap/
 	cp -r node_modules/bootstrap-icons/font/bootstrap-icons.min.css node_modules/bootstrap-icons/font/fonts static/vendor/bootstrap-icons/
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
 	cp node_modules/sortablejs/Sortable.min.js static/vendor/sortablejs/
+	cp node_modules/echarts/dist/echarts.min.js static/vendor/echarts/
 	@touch $@
 
 # A local .env for the embedded default: debug mode and a secret key of this machine's own.
