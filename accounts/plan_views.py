@@ -3,6 +3,7 @@ region and the account team decide on together, and the roadmap. Thin views over
 accounts.selectors and accounts.services."""
 
 import datetime
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -183,27 +184,33 @@ def _form_page(request, *, account: Account, year: int, form, title: str, back: 
     return render(request, FORM_PAGE, context)
 
 
+def _edit_page(request, *, account, year, form, update, saved: str, title: str, back: str):
+    """One versioned edit form: on a valid POST, `update(version=..., **fields)` calls the
+    service; its refusal lands on the form, success goes back with `saved` as the message."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            update(version=form.cleaned_data["version"] or 0, **form.service_fields())
+        except (DomainError, ValidationError) as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, saved)
+            return redirect(back)
+    return _form_page(request, account=account, year=year, form=form, title=title, back=back)
+
+
 @login_required
 def plan_edit(request, pk: int, year: int):
     account = _account(request, pk)
     plan = _plan(account, year)
-    form = AccountPlanForm(request.POST or None, instance=plan)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.account_plan_update(
-                plan=plan,
-                by=request.user,
-                version=form.cleaned_data["version"] or 0,
-                **form.service_fields(),
-            )
-        except (DomainError, ValidationError) as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, _("Objectives saved."))
-            return redirect(_plan_url(account, year))
-    title = _("Objectives for %(year)s") % {"year": year}
-    return _form_page(
-        request, account=account, year=year, form=form, title=title, back=_plan_url(account, year)
+    return _edit_page(
+        request,
+        account=account,
+        year=year,
+        form=AccountPlanForm(request.POST or None, instance=plan),
+        update=partial(services.account_plan_update, plan=plan, by=request.user),
+        saved=_("Objectives saved."),
+        title=_("Objectives for %(year)s") % {"year": year},
+        back=_plan_url(account, year),
     )
 
 
@@ -235,23 +242,15 @@ def goal_edit(request, pk: int, goal_pk: int):
     account = _account(request, pk)
     goal = _goal(account, goal_pk)
     year = goal.plan.year
-    form = PlanGoalForm(request.POST or None, instance=goal)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.plan_goal_update(
-                goal=goal,
-                by=request.user,
-                version=form.cleaned_data["version"] or 0,
-                **form.service_fields(),
-            )
-        except (DomainError, ValidationError) as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, _("Goal saved."))
-            return redirect(_plan_url(account, year, "goals"))
-    back = _plan_url(account, year, "goals")
-    return _form_page(
-        request, account=account, year=year, form=form, title=_("Edit goal"), back=back
+    return _edit_page(
+        request,
+        account=account,
+        year=year,
+        form=PlanGoalForm(request.POST or None, instance=goal),
+        update=partial(services.plan_goal_update, goal=goal, by=request.user),
+        saved=_("Goal saved."),
+        title=_("Edit goal"),
+        back=_plan_url(account, year, "goals"),
     )
 
 
@@ -324,23 +323,15 @@ def wish_item_edit(request, pk: int, item_pk: int):
     account = _account(request, pk)
     item = _wish_item(account, item_pk)
     year = item.plan.year
-    form = WishListItemForm(request.POST or None, instance=item)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.wish_item_update(
-                item=item,
-                by=request.user,
-                version=form.cleaned_data["version"] or 0,
-                **form.service_fields(),
-            )
-        except (DomainError, ValidationError) as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, _("Wish-list item saved."))
-            return redirect(_plan_url(account, year, f"wish-{item.pk}"))
-    back = _plan_url(account, year, f"wish-{item.pk}")
-    return _form_page(
-        request, account=account, year=year, form=form, title=_("Edit wish-list item"), back=back
+    return _edit_page(
+        request,
+        account=account,
+        year=year,
+        form=WishListItemForm(request.POST or None, instance=item),
+        update=partial(services.wish_item_update, item=item, by=request.user),
+        saved=_("Wish-list item saved."),
+        title=_("Edit wish-list item"),
+        back=_plan_url(account, year, f"wish-{item.pk}"),
     )
 
 
@@ -444,23 +435,15 @@ def roadmap_item_edit(request, pk: int, item_pk: int):
     account = _account(request, pk)
     item = _roadmap_item(account, item_pk)
     year = item.plan.year
-    form = RoadmapItemForm(request.POST or None, instance=item, plan=item.plan)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.roadmap_item_update(
-                item=item,
-                by=request.user,
-                version=form.cleaned_data["version"] or 0,
-                **form.service_fields(),
-            )
-        except (DomainError, ValidationError) as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, _("Roadmap item saved."))
-            return redirect(_plan_url(account, year, "roadmap"))
-    back = _plan_url(account, year, "roadmap")
-    return _form_page(
-        request, account=account, year=year, form=form, title=_("Edit roadmap item"), back=back
+    return _edit_page(
+        request,
+        account=account,
+        year=year,
+        form=RoadmapItemForm(request.POST or None, instance=item, plan=item.plan),
+        update=partial(services.roadmap_item_update, item=item, by=request.user),
+        saved=_("Roadmap item saved."),
+        title=_("Edit roadmap item"),
+        back=_plan_url(account, year, "roadmap"),
     )
 
 

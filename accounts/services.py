@@ -109,11 +109,7 @@ def account_update(*, account: Account, by: User, version: int, **fields) -> Acc
         raise PermissionRefused(_("You cannot edit this account."))
     if locked.version != version:
         raise Conflict(_("Somebody else changed this account meanwhile. Reload and try again."))
-    for name, value in fields.items():
-        setattr(locked, name, value)
-    locked.full_clean()
-    locked.version += 1
-    locked.save()
+    _save_edit(locked, fields)
     if {"annual_budget", "size"} & set(fields):
         _apply_tiering([locked.pk], source=TierChangeSource.RECOMPUTE, by=by)
         locked.refresh_from_db()
@@ -371,11 +367,7 @@ def contact_update(*, contact: Contact, by: User, version: int, **fields) -> Con
         raise Conflict(_("Somebody else changed this contact meanwhile. Reload and try again."))
     if not _can_see_account(by, locked.account):
         raise PermissionRefused(_("You cannot edit this contact."))
-    for name, value in fields.items():
-        setattr(locked, name, value)
-    locked.full_clean()
-    locked.version += 1
-    locked.save()
+    _save_edit(locked, fields)
     return locked
 
 
@@ -460,6 +452,16 @@ def _require_plan_contributor(by: User, account: Account) -> None:
         )
 
 
+def _save_edit(row, fields: dict) -> None:
+    """Apply an edit to a locked, version-checked row: validate it whole, move its version
+    (so that any other open form goes stale) and save."""
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.full_clean()
+    row.version += 1
+    row.save()
+
+
 def _lock_versioned(model, pk: int, version: int, message: str):
     locked = model.objects.select_for_update().get(pk=pk)
     if locked.version != version:
@@ -510,12 +512,7 @@ def account_plan_update(*, plan: AccountPlan, by: User, version: int, **fields) 
     )
     _require_strategic(locked.account)
     _require_plan_editor(by, locked.account)
-    for name, value in fields.items():
-        setattr(locked, name, value)
-    locked.full_clean()
-    locked.version += 1
-    locked.updated_by = by
-    locked.save()
+    _save_edit(locked, fields | {"updated_by": by})
     return locked
 
 
@@ -544,11 +541,7 @@ def plan_goal_update(*, goal: PlanGoal, by: User, version: int, **fields) -> Pla
     account = locked.plan.account
     _require_strategic(account)
     _require_plan_editor(by, account)
-    for name, value in fields.items():
-        setattr(locked, name, value)
-    locked.full_clean()
-    locked.version += 1
-    locked.save()
+    _save_edit(locked, fields)
     return locked
 
 
@@ -605,11 +598,7 @@ def wish_item_update(*, item: WishListItem, by: User, version: int, **fields) ->
     """Correct an item until the first position is taken on it."""
     _refuse_fields_outside(fields, WISH_ITEM_FIELDS)
     locked = _lock_unjudged_wish_item(item, by, version)
-    for name, value in fields.items():
-        setattr(locked, name, value)
-    locked.full_clean()
-    locked.version += 1
-    locked.save()
+    _save_edit(locked, fields)
     return locked
 
 
@@ -735,11 +724,7 @@ def roadmap_item_update(*, item: RoadmapItem, by: User, version: int, **fields) 
     account = locked.plan.account
     _require_strategic(account)
     _require_plan_contributor(by, account)
-    for name, value in fields.items():
-        setattr(locked, name, value)
-    locked.full_clean()
-    locked.version += 1
-    locked.save()
+    _save_edit(locked, fields)
     return locked
 
 
