@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import ServiceErrorsMixin
@@ -17,9 +18,40 @@ from salesops.models import User
 from .choices import RequestStatus, RequestType, TechOutcome
 from .exceptions import CapacityRefused, OutOfOrderRefused
 from .models import ResourceRequest, Skill
+from .services import attachment_max_bytes
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 HOURS = {"max_digits": 7, "decimal_places": 2, "min_value": Decimal("0.25")}
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; the service checks what each holds."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
+        return [data] if data else []
+
+
+def files_field(required: bool) -> MultipleFileField:
+    return MultipleFileField(
+        label=_("Attachments"),
+        required=required,
+        allow_empty_file=True,  # the service refuses it, with the file's name
+        help_text=_("One or more files (no programs), up to %(limit)s each."),
+    )
+
+
+def _limit() -> str:
+    return filesizeformat(attachment_max_bytes())
 
 
 class RequestForm(ServiceErrorsMixin, forms.Form):
@@ -41,6 +73,7 @@ class RequestForm(ServiceErrorsMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What the customer needs and why presales time pays off on this deal."),
     )
+    files = files_field(required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, user: User, instance: ResourceRequest | None = None, **kwargs):
@@ -60,9 +93,12 @@ class RequestForm(ServiceErrorsMixin, forms.Form):
             )
         super().__init__(*args, **kwargs)
         self.instance = instance
+        self.fields["files"].help_text = self.fields["files"].help_text % {"limit": _limit()}
         if instance is not None:
             # The deal of a request does not change; ask again on another deal instead.
+            # Files are added on the request page.
             del self.fields["opportunity"]
+            del self.fields["files"]
         else:
             del self.fields["version"]
             self.fields["opportunity"].queryset = (
@@ -88,7 +124,16 @@ class RequestForm(ServiceErrorsMixin, forms.Form):
         fields["skills"] = list(data["skills"])
         if self.instance is None:
             fields["opportunity"] = data["opportunity"]
+            fields["files"] = data["files"]
         return fields
+
+
+class AttachmentForm(ServiceErrorsMixin, forms.Form):
+    files = files_field(required=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["files"].help_text = self.fields["files"].help_text % {"limit": _limit()}
 
 
 class RequestFilterForm(BootstrapFormMixin, forms.Form):
@@ -248,3 +293,16 @@ class EvaluateForm(ServiceErrorsMixin, forms.Form):
         label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class DayOffForm(ServiceErrorsMixin, forms.Form):
+    """A range of days off; the service keeps the working days of it and refuses overlaps."""
+
+    start = forms.DateField(label=_("First day off"), widget=DATE)
+    end = forms.DateField(label=_("Last day off"), widget=DATE)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=120,
+        required=False,
+        help_text=_("Leave, training, public holiday…"),
+    )

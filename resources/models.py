@@ -2,6 +2,8 @@
 (资源调度单) moving through their lifecycle; the assignments that book engineers; the hours they
 log. Rows with a rule are written by resources.services only."""
 
+import pathlib
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -312,12 +314,23 @@ class ResourceRequest(models.Model):
             raise ValidationError({"wanted_end": _("The wanted end cannot be before the start.")})
 
 
+def attachment_path(attachment: "RequestAttachment", filename: str) -> str:
+    """A stored name nobody can guess: files are served only through the download view, which
+    checks that the user sees the request."""
+    suffix = "".join(pathlib.PurePath(filename).suffixes[-1:]).lower()[:10]
+    return f"resource_requests/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
 class RequestAttachment(models.Model):
+    """A file sent with a request (the customer's RFP, a network diagram, the solution
+    written by the engineer). Added and removed by resources.services only."""
+
     request = models.ForeignKey(
         ResourceRequest, on_delete=models.CASCADE, related_name="attachments"
     )
-    file = models.FileField(_("file"), upload_to="resource_requests/%Y/%m/")
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
     name = models.CharField(_("name"), max_length=200)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -255,6 +255,33 @@ def opportunity_presales_effort(opportunity) -> dict:
     }
 
 
+# Days off --------------------------------------------------------------------------------
+
+
+def _next_working_day(day: datetime.date) -> datetime.date:
+    day += datetime.timedelta(days=1)
+    while day.weekday() >= 5:
+        day += datetime.timedelta(days=1)
+    return day
+
+
+def day_off_ranges(engineer: EngineerProfile, *, since: datetime.date | None = None) -> list[dict]:
+    """The engineer's days off from `since` on (all by default), as ranges of consecutive
+    working days with the same reason (a weekend does not break a range): start, end, the
+    number of days and the reason."""
+    days = DayOff.objects.filter(engineer=engineer).order_by("date")
+    if since is not None:
+        days = days.filter(date__gte=since)
+    ranges: list[dict] = []
+    for day, reason in days.values_list("date", "reason"):
+        last = ranges[-1] if ranges else None
+        if last and last["reason"] == reason and _next_working_day(last["end"]) >= day:
+            last["end"], last["days"] = day, last["days"] + 1
+        else:
+            ranges.append({"start": day, "end": day, "days": 1, "reason": reason})
+    return ranges
+
+
 # Load ------------------------------------------------------------------------------------
 
 
@@ -266,8 +293,9 @@ def engineer_load(
     *, team: Team, weeks: int = 4, start: datetime.date | None = None
 ) -> dict[str, list]:
     """Booked against available hours of each active engineer of a team (and the teams below
-    it), per ISO week from the week of `start` (today by default), with the hours logged.
-    A week booked beyond what is available is flagged: over-booking is visible here."""
+    it), per ISO week from the week of `start` (today by default), with the hours logged and
+    the days off (which the available hours leave out). A week booked beyond what is
+    available is flagged: over-booking is visible here."""
     first_monday = _monday(start or timezone.localdate())
     week_list = []
     for index in range(weeks):
@@ -308,8 +336,14 @@ def engineer_load(
         for week in week_list:
             available = calendar.available(engineer.pk, week["start"], week["end"])
             booked = calendar.booked(engineer.pk, week["start"], week["end"])
+            days_off = sum(
+                1
+                for day in calendar.days_off[engineer.pk]
+                if week["start"] <= day <= week["end"] and day.weekday() < 5
+            )
             cells.append(
                 {
+                    "days_off": days_off,
                     "available": available,
                     "booked": booked,
                     "free": available - booked,

@@ -6,11 +6,15 @@ function, `_set_status()`, that refuses the rest (DESIGN.md §1.6). Each action 
 records the transition with who, when and the note, and sends its e-mails after commit."""
 
 import datetime
+import pathlib
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Max, Min, Q, Sum
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,6 +45,7 @@ from .exceptions import (
 )
 from .models import (
     Assignment,
+    DayOff,
     DispatchPolicy,
     EngineerProfile,
     RequestAttachment,
@@ -49,6 +54,7 @@ from .models import (
     Skill,
     TimeEntry,
 )
+from .selectors import engineer_list_visible_to
 from .tasks import notify_transition
 
 S = RequestStatus
@@ -365,9 +371,10 @@ def request_create(
     wanted_end: datetime.date,
     justification: str,
     skills: Iterable[Skill] = (),
-    attachments: Iterable = (),
+    files: Iterable = (),
 ) -> ResourceRequest:
-    """A draft request for presales support, by someone who works on the deal."""
+    """A draft request for presales support, by someone who works on the deal, with the files
+    sent along (checked as attachment_add checks them)."""
     deal = Opportunity.objects.select_related("account", "stage").get(pk=opportunity.pk)
     _require_requester_side(by, deal)
     _require_open_deal(deal)
@@ -384,8 +391,7 @@ def request_create(
     _apply_priority(request)
     request.save()
     request.skills.set(_skills(skills))
-    for upload in attachments:
-        _attach(request, by, upload)
+    _store_attachments(request, by, files)
     RequestTransition.objects.create(request=request, to_status=S.DRAFT, by=by)
     return request
 
@@ -412,39 +418,113 @@ def request_update(
     return locked
 
 
-def _attach(request: ResourceRequest, by: User, upload, name: str = "") -> RequestAttachment:
-    attachment = RequestAttachment(
-        request=request,
-        file=upload,
-        name=(name or getattr(upload, "name", "") or "file")[:200],
-        uploaded_by=by,
-    )
-    attachment.full_clean()
-    attachment.save()
-    return attachment
+# Attachments ------------------------------------------------------------------------------
+
+# Programs are refused by their name and by their first bytes, whatever they are called.
+EXECUTABLE_SUFFIXES = {
+    ".app", ".apk", ".bat", ".bin", ".cmd", ".com", ".cpl", ".dll", ".exe", ".hta", ".jar",
+    ".js", ".jse", ".lnk", ".msi", ".msp", ".pif", ".ps1", ".reg", ".scr", ".sh", ".so",
+    ".vb", ".vbe", ".vbs", ".wsf", ".wsh",
+}  # fmt: skip
+EXECUTABLE_MAGIC = (
+    b"MZ",  # Windows programs and libraries
+    b"\x7fELF",  # Linux
+    b"\xfe\xed\xfa\xce",  # macOS (Mach-O, both byte orders and widths)
+    b"\xfe\xed\xfa\xcf",
+    b"\xce\xfa\xed\xfe",
+    b"\xcf\xfa\xed\xfe",
+    b"#!",  # scripts
+)
+DEFAULT_ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+
+
+def attachment_max_bytes() -> int:
+    """The largest file accepted: settings.PRESALES_ATTACHMENT_MAX_BYTES, 20 MB by default."""
+    return int(getattr(settings, "PRESALES_ATTACHMENT_MAX_BYTES", DEFAULT_ATTACHMENT_MAX_BYTES))
+
+
+def _upload_refusal(upload) -> str | None:
+    """Why a file cannot be attached, or None: empty, too large, or a program."""
+    name = getattr(upload, "name", "") or _("file")
+    size = getattr(upload, "size", None) or 0
+    limit = attachment_max_bytes()
+    if size <= 0:
+        return _("%(name)s is empty.") % {"name": name}
+    if size > limit:
+        return _("%(name)s is larger than %(limit)s.") % {
+            "name": name,
+            "limit": filesizeformat(limit),
+        }
+    suffix = pathlib.PurePath(name).suffix.lower()
+    upload.seek(0)
+    head = upload.read(4)
+    upload.seek(0)
+    if suffix in EXECUTABLE_SUFFIXES or any(head.startswith(magic) for magic in EXECUTABLE_MAGIC):
+        return _("%(name)s is a program: executable files are not accepted.") % {"name": name}
+    return None
+
+
+def _works_on_request(user: User, request: ResourceRequest) -> bool:
+    return any(is_actor(actor, user, request) for actor in Actor.values)
+
+
+def can_attach(user: User, request: ResourceRequest) -> bool:
+    """Files are added to an open request by those who work on it: the requester's side, the
+    presales leads and the assigned engineers."""
+    return request.is_open and _works_on_request(user, request)
+
+
+def _store_attachments(request: ResourceRequest, by: User, files: Iterable) -> list:
+    """Check every file first, then store them all: one bad file stores none."""
+    files = [upload for upload in files if upload is not None]
+    refusals = [refusal for refusal in map(_upload_refusal, files) if refusal]
+    if refusals:
+        raise ValidationError({"files": refusals})
+    attachments = []
+    for upload in files:
+        attachment = RequestAttachment(
+            request=request,
+            file=upload,
+            name=pathlib.PurePath(upload.name).name[:200] or _("file"),
+            size=upload.size,
+            uploaded_by=by,
+        )
+        attachment.save()
+        attachments.append(attachment)
+    return attachments
 
 
 @transaction.atomic
-def request_attach(
-    *, request: ResourceRequest, by: User, file, name: str = ""
-) -> RequestAttachment:
+def attachment_add(
+    *, request: ResourceRequest, by: User, files: Iterable
+) -> list[RequestAttachment]:
+    """Attach one or more files to an open request (see can_attach). Each file must hold
+    something, stay within the size limit and not be a program; otherwise a ValidationError
+    on `files` names each refused file and none is stored."""
     locked = _lock(request)
-    if not is_actor(Actor.REQUESTER, by, locked):
+    if not _works_on_request(by, locked):
         raise PermissionRefused(_("You cannot add files to this request."))
     if not locked.is_open:
         raise ResourceRuleError(_("Files are added to open requests only."))
-    return _attach(locked, by, file, name)
+    files = list(files)
+    if not files:
+        raise ValidationError({"files": [_("Choose at least one file.")]})
+    return _store_attachments(locked, by, files)
 
 
 @transaction.atomic
 def attachment_remove(*, attachment: RequestAttachment, by: User) -> None:
+    """The uploader removes their file while the request is open; the stored file goes once
+    the removal is committed."""
     locked = _lock(attachment.request)
-    if not is_actor(Actor.REQUESTER, by, locked):
-        raise PermissionRefused(_("You cannot remove files from this request."))
-    if locked.status != S.DRAFT:
-        raise ResourceRuleError(_("Files are removed from drafts only."))
-    attachment.file.delete(save=False)
+    attachment = RequestAttachment.objects.get(pk=attachment.pk, request=locked)
+    if attachment.uploaded_by_id != by.pk:
+        raise PermissionRefused(_("Only the person who added a file removes it."))
+    if not locked.is_open:
+        raise ResourceRuleError(_("Files are removed from open requests only."))
+    stored = attachment.file
     attachment.delete()
+    transaction.on_commit(lambda: stored.storage.delete(stored.name))
 
 
 def _ati_refusal(request: ResourceRequest) -> str | None:
@@ -796,7 +876,134 @@ def suggest_engineers(
     return suggestions[:limit] if limit else suggestions
 
 
+# Days off --------------------------------------------------------------------------------
+
+MAX_DAYS_OFF_SPAN = 366
+
+
+def can_manage_days_off(user: User, engineer: EngineerProfile) -> bool:
+    """An engineer keeps their own days off; a presales lead those of the engineers of the
+    teams they lead; an admin everyone's (the engineers each one sees)."""
+    return engineer_list_visible_to(user).filter(pk=engineer.pk).exists()
+
+
+def _require_days_off_manager(user: User, engineer: EngineerProfile) -> None:
+    if not can_manage_days_off(user, engineer):
+        raise PermissionRefused(
+            _("You cannot change the days off of %(engineer)s.") % {"engineer": engineer}
+        )
+    # The engineer's row serialises changes of their calendar (and bookings against it).
+    EngineerProfile.objects.select_for_update().filter(pk=engineer.pk).values_list("pk").get()
+
+
+@transaction.atomic
+def days_off_add(
+    *,
+    engineer: EngineerProfile,
+    by: User,
+    start: datetime.date,
+    end: datetime.date,
+    reason: str = "",
+) -> list[DayOff]:
+    """Mark the working days (Monday to Friday) from start to end off, with the reason. The
+    range is refused backwards, longer than a year, without a working day, or overlapping days
+    off already entered; then nothing is written."""
+    _require_days_off_manager(by, engineer)
+    if end < start:
+        raise ValidationError({"end": [_("The last day off cannot be before the first.")]})
+    if (end - start).days >= MAX_DAYS_OFF_SPAN:
+        raise ValidationError({"end": [_("Enter at most a year of days off at once.")]})
+    days = [
+        day
+        for day in (start + datetime.timedelta(days=n) for n in range((end - start).days + 1))
+        if day.weekday() < 5
+    ]
+    if not days:
+        raise ValidationError(
+            {"end": [_("There is no working day (Monday to Friday) in this range.")]}
+        )
+    taken = list(
+        DayOff.objects.filter(engineer=engineer, date__range=(start, end)).values_list(
+            "date", flat=True
+        )
+    )
+    if taken:
+        message = _("%(engineer)s is already off on %(dates)s; remove those days first.") % {
+            "engineer": engineer,
+            "dates": ", ".join(day.isoformat() for day in taken),
+        }
+        raise ValidationError({NON_FIELD_ERRORS: [message]})
+    reason = reason.strip()
+    return DayOff.objects.bulk_create(
+        DayOff(engineer=engineer, date=day, reason=reason) for day in days
+    )
+
+
+@transaction.atomic
+def days_off_remove(
+    *, engineer: EngineerProfile, by: User, start: datetime.date, end: datetime.date
+) -> int:
+    """Give back the days off from start to end; returns how many there were."""
+    _require_days_off_manager(by, engineer)
+    removed, _by_model = DayOff.objects.filter(engineer=engineer, date__range=(start, end)).delete()
+    if not removed:
+        raise ResourceRuleError(
+            _("%(engineer)s has no day off from %(start)s to %(end)s.")
+            % {"engineer": engineer, "start": start, "end": end}
+        )
+    return removed
+
+
 # Time logs -------------------------------------------------------------------------------
+
+
+def _lock_for_logging(assignment_id: int, by: User) -> Assignment:
+    """The assignment whose hours `by` writes, with the engineer's row locked: that lock
+    serialises their logging, so that two entries cannot pass 24 h a day together."""
+    assignment = Assignment.objects.select_related("request", "engineer").get(pk=assignment_id)
+    EngineerProfile.objects.select_for_update().filter(pk=assignment.engineer_id).values_list(
+        "pk"
+    ).get()
+    if assignment.engineer.user_id != by.pk:
+        raise PermissionRefused(_("Only the assigned engineer logs hours on this assignment."))
+    if assignment.request.status not in LOGGABLE_STATUSES:
+        raise ResourceRuleError(_("Hours are logged on requests in progress or done."))
+    return assignment
+
+
+def _check_hours(
+    assignment: Assignment, date: datetime.date, hours: Decimal, entry: TimeEntry | None = None
+) -> None:
+    """The one check of hours worked on a day, for a new entry and an edited one: more than
+    0, not in the future, not before the assignment starts, and at most 24 that day across
+    all the engineer's assignments (the edited entry's own hours aside). Refusals are field
+    messages on `hours` and `date`."""
+    errors: dict[str, list[str]] = {}
+    if hours <= 0:
+        errors.setdefault("hours", []).append(_("Log more than 0 hours."))
+    elif hours > 24:
+        errors.setdefault("hours", []).append(_("A day has 24 hours."))
+    if date > timezone.localdate():
+        errors.setdefault("date", []).append(_("Hours cannot be logged for a day in the future."))
+    if date < assignment.start:
+        errors.setdefault("date", []).append(
+            _("The assignment starts on %(start)s; log hours from that day on.")
+            % {"start": assignment.start}
+        )
+    if 0 < hours <= 24:
+        same_day = TimeEntry.objects.filter(
+            assignment__engineer_id=assignment.engineer_id, date=date
+        )
+        if entry is not None:
+            same_day = same_day.exclude(pk=entry.pk)
+        logged = (same_day.aggregate(total=Sum("hours"))["total"] or Decimal(0)).quantize(CENT)
+        if logged + hours > 24:
+            errors.setdefault("hours", []).append(
+                _("%(logged)s hours are already logged on %(date)s; a day has 24.")
+                % {"logged": logged, "date": date}
+            )
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -808,42 +1015,10 @@ def time_log(
     hours: Decimal,
     note: str = "",
 ) -> TimeEntry:
-    """The assigned engineer logs hours worked on one day: more than 0, not in the future, not
-    before the assignment starts, and at most 24 a day across all their assignments."""
-    # The engineer's row serialises their logging, so that two entries cannot pass 24 h.
-    EngineerProfile.objects.select_for_update().filter(pk=assignment.engineer_id).values_list(
-        "pk"
-    ).get()
-    assignment = Assignment.objects.select_related("request", "engineer").get(pk=assignment.pk)
-    if assignment.engineer.user_id != by.pk:
-        raise PermissionRefused(_("Only the assigned engineer logs hours on this assignment."))
-    if assignment.request.status not in LOGGABLE_STATUSES:
-        raise ResourceRuleError(_("Hours are logged on requests in progress or done."))
+    """The assigned engineer logs hours worked on one day (see _check_hours)."""
+    assignment = _lock_for_logging(assignment.pk, by)
     hours = Decimal(str(hours))
-    reasons = []
-    if hours <= 0:
-        reasons.append(_("Log more than 0 hours."))
-    elif hours > 24:
-        reasons.append(_("A day has 24 hours."))
-    if date > timezone.localdate():
-        reasons.append(_("Hours cannot be logged for a day in the future."))
-    if date < assignment.start:
-        reasons.append(
-            _("The assignment starts on %(start)s; log hours from that day on.")
-            % {"start": assignment.start}
-        )
-    if 0 < hours <= 24:
-        logged = TimeEntry.objects.filter(
-            assignment__engineer_id=assignment.engineer_id, date=date
-        ).aggregate(total=Sum("hours"))["total"] or Decimal(0)
-        logged = logged.quantize(CENT)
-        if logged + hours > 24:
-            reasons.append(
-                _("%(logged)s hours are already logged on %(date)s; a day has 24.")
-                % {"logged": logged, "date": date}
-            )
-    if reasons:
-        raise ResourceRuleError(_("These hours cannot be logged."), reasons)
+    _check_hours(assignment, date, hours)
     entry = TimeEntry(
         assignment=assignment,
         date=date,
@@ -858,15 +1033,34 @@ def time_log(
 
 
 @transaction.atomic
+def time_entry_update(
+    *,
+    entry: TimeEntry,
+    by: User,
+    date: datetime.date | None = None,
+    hours: Decimal | None = None,
+    note: str | None = None,
+) -> TimeEntry:
+    """The engineer corrects an entry's day, hours or note, under the same rules as logging;
+    the cost rate stays the one of when it was logged."""
+    assignment = _lock_for_logging(entry.assignment_id, by)
+    entry = TimeEntry.objects.get(pk=entry.pk)
+    if date is not None:
+        entry.date = date
+    if hours is not None:
+        entry.hours = Decimal(str(hours))
+    if note is not None:
+        entry.note = note.strip()
+    _check_hours(assignment, entry.date, entry.hours, entry)
+    entry.full_clean()
+    entry.save(update_fields=["date", "hours", "note"])
+    return entry
+
+
+@transaction.atomic
 def time_entry_delete(*, entry: TimeEntry, by: User) -> None:
-    entry = TimeEntry.objects.select_related("assignment__request", "assignment__engineer").get(
-        pk=entry.pk
-    )
-    if entry.assignment.engineer.user_id != by.pk:
-        raise PermissionRefused(_("Only the assigned engineer changes these hours."))
-    if entry.assignment.request.status not in LOGGABLE_STATUSES:
-        raise ResourceRuleError(_("Hours are changed on requests in progress or done."))
-    entry.delete()
+    _lock_for_logging(entry.assignment_id, by)
+    TimeEntry.objects.filter(pk=entry.pk).delete()
 
 
 # Notifications ---------------------------------------------------------------------------
@@ -923,7 +1117,6 @@ def _mail_body(step: RequestTransition) -> str:
 def transition_notify(*, transition_id: int) -> int:
     """E-mail the people a transition concerns; returns how many mails were sent. A transition
     is announced once: a second run finds it done and sends nothing."""
-    from django.conf import settings
     from django.core.mail import EmailMessage, get_connection
     from django.utils import translation
 

@@ -10,8 +10,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -22,9 +22,11 @@ from salesops.exceptions import DomainError
 from salesops.forms import without_blanks
 from salesops.models import Team, User
 
-from . import selectors, services
+from . import charts, selectors, services
 from .choices import LOGGABLE_STATUSES, RequestStatus
 from .forms import (
+    AttachmentForm,
+    DayOffForm,
     DispatchForm,
     EvaluateForm,
     ReasonForm,
@@ -32,7 +34,14 @@ from .forms import (
     RequestForm,
     TimeLogForm,
 )
-from .models import Assignment, RequestTransition, ResourceRequest, TimeEntry
+from .models import (
+    Assignment,
+    EngineerProfile,
+    RequestAttachment,
+    RequestTransition,
+    ResourceRequest,
+    TimeEntry,
+)
 
 S = RequestStatus
 SERVICE_ERRORS = (DomainError, ValidationError)
@@ -89,9 +98,14 @@ def request_create(request):
         initial["opportunity"] = (
             opportunity_list_visible_to(request.user).filter(pk=deal_id).first()
         )
-    data = request.POST if request.method == "POST" else None
-    form = RequestForm(data, user=request.user, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"
+    form = RequestForm(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        user=request.user,
+        initial=initial,
+    )
+    if posted and form.is_valid():
         try:
             created = services.request_create(by=request.user, **form.service_fields())
         except SERVICE_ERRORS as error:
@@ -143,9 +157,12 @@ def _detail_context(request, resource_request: ResourceRequest, **forms) -> dict
         .select_related("by")
         .order_by("at", "pk"),
         "skills": list(resource_request.skills.all()),
-        "attachments": list(resource_request.attachments.all()),
+        "attachments": list(resource_request.attachments.select_related("uploaded_by")),
+        "can_attach": services.can_attach(user, resource_request),
         "can_edit": resource_request.status == S.DRAFT and S.SUBMITTED in actions,
     }
+    if context["can_attach"]:
+        context["attachment_form"] = forms.get("attachment_form") or AttachmentForm()
     if S.REJECTED in actions:
         context["reject_form"] = forms.get("reject_form") or ReasonForm(prefix="reject")
     if S.CANCELLED in actions:
@@ -259,6 +276,65 @@ def request_evaluate(request, pk: int):
             return redirect("resources:detail", pk=pk)
     context = _detail_context(request, resource_request, evaluate_form=form)
     return render(request, "resources/request_detail.html", context, status=400)
+
+
+# Attachments -----------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def attachment_add(request, pk: int):
+    resource_request = _visible(request, pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            added = services.attachment_add(
+                request=resource_request, by=request.user, files=form.cleaned_data["files"]
+            )
+        except DomainError as refusal:
+            # Not this user's to do, or the request is closed: nothing to fix on the form.
+            messages.error(request, _error_text(refusal))
+            return redirect(f"{resolve_url('resources:detail', pk=pk)}#attachments")
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, _("%(count)s files attached.") % {"count": len(added)})
+            return redirect(f"{resolve_url('resources:detail', pk=pk)}#attachments")
+    context = _detail_context(request, resource_request, attachment_form=form)
+    return render(request, "resources/request_detail.html", context, status=400)
+
+
+def _attachment(request, pk: int, attachment_pk: int) -> RequestAttachment:
+    resource_request = _visible(request, pk)
+    return get_object_or_404(
+        RequestAttachment.objects.select_related("request"),
+        pk=attachment_pk,
+        request=resource_request,
+    )
+
+
+@login_required
+def attachment_download(request, pk: int, attachment_pk: int):
+    """A file of a request, to those who see the request: files are never public media."""
+    attachment = _attachment(request, pk, attachment_pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404 from missing
+    return FileResponse(handle, as_attachment=True, filename=attachment.name)
+
+
+@login_required
+@require_POST
+def attachment_remove(request, pk: int, attachment_pk: int):
+    attachment = _attachment(request, pk, attachment_pk)
+    try:
+        services.attachment_remove(attachment=attachment, by=request.user)
+    except SERVICE_ERRORS as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("%(name)s removed.") % {"name": attachment.name})
+    return redirect(f"{resolve_url('resources:detail', pk=pk)}#attachments")
 
 
 # The lead's queue and dispatch -----------------------------------------------------------
@@ -387,7 +463,7 @@ def assignments(request, log_form: TimeLogForm | None = None, log_for: int | Non
     return render(
         request,
         "resources/assignments.html",
-        {"rows": rows},
+        {"rows": rows, "has_profile": EngineerProfile.objects.filter(user=request.user).exists()},
         status=400 if log_form is not None else 200,
     )
 
@@ -410,6 +486,76 @@ def time_log(request, pk: int):
             )
             return redirect("resources:assignments")
     return assignments(request, log_form=form, log_for=assignment.pk)
+
+
+# Days off --------------------------------------------------------------------------------
+
+DAYS_OFF_HISTORY = datetime.timedelta(days=90)
+
+
+def _engineer(request, pk: int | None):
+    """The engineer whose days off the user keeps (their own without pk); 404 otherwise."""
+    if pk is None:
+        return get_object_or_404(
+            EngineerProfile.objects.select_related("user__team"), user=request.user
+        )
+    engineers = selectors.engineer_list_visible_to(request.user).select_related("user__team")
+    return get_object_or_404(engineers, pk=pk)
+
+
+def _days_off_page(request, engineer, form: DayOffForm | None = None, status: int = 200):
+    since = timezone.localdate() - DAYS_OFF_HISTORY
+    return render(
+        request,
+        "resources/days_off.html",
+        {
+            "engineer": engineer,
+            "is_mine": engineer.user_id == request.user.pk,
+            "is_lead": _is_lead(request.user),
+            "form": form or DayOffForm(),
+            "ranges": selectors.day_off_ranges(engineer, since=since),
+            "since": since,
+        },
+        status=status,
+    )
+
+
+@login_required
+def days_off(request, pk: int | None = None):
+    engineer = _engineer(request, pk)
+    if request.method != "POST":
+        return _days_off_page(request, engineer)
+    form = DayOffForm(request.POST)
+    if form.is_valid():
+        try:
+            added = services.days_off_add(engineer=engineer, by=request.user, **form.cleaned_data)
+        except SERVICE_ERRORS as error:
+            form.add_service_error(error)
+        else:
+            messages.success(
+                request, _("%(count)s working days off entered.") % {"count": len(added)}
+            )
+            return redirect("resources:days-off", pk=engineer.pk)
+    return _days_off_page(request, engineer, form, status=400)
+
+
+@login_required
+@require_POST
+def days_off_remove(request, pk: int):
+    engineer = _engineer(request, pk)
+    try:
+        start = datetime.date.fromisoformat(request.POST.get("start", ""))
+        end = datetime.date.fromisoformat(request.POST.get("end", ""))
+    except ValueError:
+        messages.error(request, _("Choose the days off to remove from the list."))
+        return redirect("resources:days-off", pk=engineer.pk)
+    try:
+        removed = services.days_off_remove(engineer=engineer, by=request.user, start=start, end=end)
+    except SERVICE_ERRORS as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("%(count)s days off removed.") % {"count": removed})
+    return redirect("resources:days-off", pk=engineer.pk)
 
 
 # Load and reports ------------------------------------------------------------------------
@@ -457,11 +603,14 @@ def reports(request):
     start, end = _period(request)
     by_engineer = selectors.contribution_by_engineer(user=request.user, start=start, end=end)
     by_team = selectors.contribution_by_team(user=request.user, start=start, end=end)
-    top_hours = max((row["logged_hours"] for row in by_engineer), default=0) or 1
-    for row in by_engineer:
-        row["bar"] = int(row["logged_hours"] * 100 / top_hours)
     return render(
         request,
         "resources/reports.html",
-        {"start": start, "end": end, "by_engineer": by_engineer, "by_team": by_team},
+        {
+            "start": start,
+            "end": end,
+            "by_engineer": by_engineer,
+            "by_team": by_team,
+            **charts.contribution_charts(by_engineer),
+        },
     )

@@ -8,6 +8,7 @@ capacity, priority order, hours a day) are checked by resources.services, whose 
 API's exception handler turns into 400, 403 or 409 with the service's message and reasons.
 """
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -22,6 +23,7 @@ from ..models import (
     Assignment,
     EngineerProfile,
     EngineerSkill,
+    RequestAttachment,
     RequestTransition,
     ResourceRequest,
     Skill,
@@ -118,6 +120,7 @@ class LoadWeekSerializer(serializers.Serializer):
     week = serializers.IntegerField()
     start = serializers.DateField()
     end = serializers.DateField()
+    days_off = serializers.IntegerField(help_text=_("Working days off in the week."))
     available = serializers.DecimalField(max_digits=9, decimal_places=2)
     booked = serializers.DecimalField(max_digits=9, decimal_places=2)
     free = serializers.DecimalField(
@@ -168,6 +171,36 @@ class TransitionSerializer(serializers.ModelSerializer):
         model = RequestTransition
         fields = ["from_status", "to_status", "by", "at", "note"]
         read_only_fields = fields
+
+
+class RequestAttachmentSerializer(serializers.ModelSerializer):
+    """A file of a request; it downloads from download_url, which checks that the caller sees
+    the request (there is no public address)."""
+
+    uploaded_by = UserBriefSerializer(read_only=True, allow_null=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RequestAttachment
+        fields = ["id", "name", "size", "uploaded_by", "uploaded_at", "download_url"]
+        read_only_fields = fields
+
+    def get_download_url(self, attachment: RequestAttachment) -> str:
+        url = reverse(
+            "resource-request-attachment-download",
+            kwargs={"pk": attachment.request_id, "attachment_id": attachment.pk},
+        )
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    """Multipart: one or more `files` parts. The service refuses empty files, files beyond the
+    size limit and programs, naming each."""
+
+    files = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True), allow_empty=False
+    )
 
 
 class ResourceRequestSerializer(serializers.ModelSerializer):
@@ -414,3 +447,11 @@ class TimeEntryCreateSerializer(serializers.ModelSerializer):
         user = _user_of(self)
         if user is not None and user.is_authenticated:
             self.fields["assignment"].queryset = Assignment.objects.filter(engineer__user=user)
+
+
+class TimeEntryUpdateSerializer(serializers.Serializer):
+    """A correction of one of the caller's entries: any of day, hours and note."""
+
+    date = serializers.DateField(required=False)
+    hours = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
+    note = serializers.CharField(required=False, allow_blank=True)

@@ -5,10 +5,13 @@ Requests are not deleted: they are cancelled, with a reason once submitted."""
 
 import django_filters
 from django.db.models import Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from salesops.api.mixins import FILTER_BACKENDS
@@ -17,6 +20,7 @@ from .. import selectors, services
 from ..filtersets import EngineerFilterSet, ResourceRequestFilterSet, TimeEntryFilterSet
 from ..models import Assignment, EngineerSkill, RequestTransition
 from .serializers import (
+    AttachmentUploadSerializer,
     CancelSerializer,
     DispatchSerializer,
     EngineerLoadSerializer,
@@ -25,6 +29,7 @@ from .serializers import (
     LoadQuerySerializer,
     NoteSerializer,
     RejectSerializer,
+    RequestAttachmentSerializer,
     ResourceRequestCreateSerializer,
     ResourceRequestDetailSerializer,
     ResourceRequestSerializer,
@@ -32,11 +37,12 @@ from .serializers import (
     SuggestionSerializer,
     TimeEntryCreateSerializer,
     TimeEntrySerializer,
+    TimeEntryUpdateSerializer,
 )
 
 # Actions on one record look it up by id alone.
 ACTION = {"detail": True, "methods": ["post"], "filter_backends": []}
-ZERO_WEEK = {"available": 0, "booked": 0, "free": 0, "logged": 0, "is_over": False}
+ZERO_WEEK = {"days_off": 0, "available": 0, "booked": 0, "free": 0, "logged": 0, "is_over": False}
 
 
 @extend_schema_view(
@@ -151,6 +157,7 @@ class ResourceRequestViewSet(
             "complete": NoteSerializer,
             "evaluate": EvaluateSerializer,
             "cancel": CancelSerializer,
+            "attachments": AttachmentUploadSerializer,
         }.get(self.action, ResourceRequestDetailSerializer)
 
     def _input(self) -> dict:
@@ -292,6 +299,80 @@ class ResourceRequestViewSet(
         return self._request_response(resource_request)
 
     @extend_schema(
+        methods=["GET"],
+        summary="The files of a request",
+        request=None,
+        responses={200: RequestAttachmentSerializer(many=True)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Attach one or more files (multipart, `files` parts) to an open request",
+        description=(
+            "By the requester's side, the presales leads and the assigned engineers. Refused "
+            "with 400 and a message per file under `files` for an empty file, a file beyond "
+            "the size limit (20 MB unless configured) or a program."
+        ),
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses={201: RequestAttachmentSerializer(many=True)},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        filter_backends=[],
+        pagination_class=None,
+        parser_classes=[MultiPartParser, FormParser, JSONParser],
+    )
+    def attachments(self, request, pk=None):
+        resource_request = self.get_object()
+        context = self.get_serializer_context()
+        if request.method == "GET":
+            files = resource_request.attachments.select_related("uploaded_by")
+            return Response(RequestAttachmentSerializer(files, many=True, context=context).data)
+        files = self._input()["files"]
+        added = services.attachment_add(request=resource_request, by=request.user, files=files)
+        data = RequestAttachmentSerializer(added, many=True, context=context).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    def _attachment(self, attachment_id):
+        return get_object_or_404(self.get_object().attachments, pk=attachment_id)
+
+    @extend_schema(
+        summary="Remove a file (the person who added it, while the request is open)",
+        request=None,
+        responses={204: None},
+    )
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"attachments/(?P<attachment_id>\d+)",
+        url_name="attachment",
+        filter_backends=[],
+    )
+    def attachment(self, request, pk=None, attachment_id=None):
+        services.attachment_remove(attachment=self._attachment(attachment_id), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Download a file of a request the caller sees",
+        request=None,
+        responses={(200, "application/octet-stream"): bytes},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"attachments/(?P<attachment_id>\d+)/download",
+        url_name="attachment-download",
+        filter_backends=[],
+    )
+    def attachment_download(self, request, pk=None, attachment_id=None):
+        attachment = self._attachment(attachment_id)
+        try:
+            handle = attachment.file.open("rb")
+        except FileNotFoundError as missing:
+            raise Http404 from missing
+        return FileResponse(handle, as_attachment=True, filename=attachment.name)
+
+    @extend_schema(
         summary="Engineers for the request, best first, with skill fit and free hours",
         description=(
             "Those with room for the estimate in the wanted window first, then by skill fit, "
@@ -327,13 +408,21 @@ class TimeEntryViewSet(
         return selectors.time_entry_list_visible_to(self.request.user)
 
     def get_serializer_class(self):
-        return TimeEntryCreateSerializer if self.action == "create" else TimeEntrySerializer
+        return {
+            "create": TimeEntryCreateSerializer,
+            "partial_update": TimeEntryUpdateSerializer,
+        }.get(self.action, TimeEntrySerializer)
+
+    def _entry_response(self, entry, status_code=status.HTTP_200_OK) -> Response:
+        entry = self.get_queryset().filter(pk=entry.pk).first() or entry
+        return Response(TimeEntrySerializer(entry).data, status=status_code)
 
     @extend_schema(
         summary="Log hours worked on one day on one of your assignments",
         description=(
-            "Refused with 400 and the reasons for hours not above 0, a day in the future, a "
-            "day before the assignment starts, or more than 24 hours a day across assignments."
+            "Refused with 400 and field messages: on `hours` for hours not above 0, above 24, "
+            "or beyond 24 a day across assignments; on `date` for a day in the future or "
+            "before the assignment starts."
         ),
         responses={201: TimeEntrySerializer},
     )
@@ -341,5 +430,22 @@ class TimeEntryViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         entry = services.time_log(by=request.user, **serializer.validated_data)
-        entry = self.get_queryset().filter(pk=entry.pk).first() or entry
-        return Response(TimeEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+        return self._entry_response(entry, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Correct one of your entries (day, hours, note) under the rules of logging",
+        responses={200: TimeEntrySerializer},
+    )
+    def partial_update(self, request, pk=None):
+        entry = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry = services.time_entry_update(
+            entry=entry, by=request.user, **serializer.validated_data
+        )
+        return self._entry_response(entry)
+
+    @extend_schema(summary="Remove one of your entries", responses={204: None})
+    def destroy(self, request, pk=None):
+        services.time_entry_delete(entry=self.get_object(), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

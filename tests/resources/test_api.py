@@ -419,33 +419,58 @@ def test_an_engineer_logs_hours_with_the_cost_rate(org, client_for, in_progress,
 
 
 @pytest.mark.parametrize(
-    "hours, days_ahead, reason",
+    "hours, days_ahead, errors",
     [
-        ("-2", -1, "Log more than 0 hours."),
-        ("25", -1, "A day has 24 hours."),
-        ("4", 1, "Hours cannot be logged for a day in the future."),
+        ("-2", -1, {"hours": ["Log more than 0 hours."]}),
+        ("25", -1, {"hours": ["A day has 24 hours."]}),
+        ("4", 1, {"date": ["Hours cannot be logged for a day in the future."]}),
     ],
     ids=["negative", "over-24", "future"],
 )
-def test_time_entries_refuse_impossible_hours(
-    org, client_for, in_progress, hours, days_ahead, reason
+def test_time_entries_refuse_impossible_hours_with_field_messages(
+    org, client_for, in_progress, hours, days_ahead, errors
 ):
     day = TODAY + datetime.timedelta(days=days_ahead)
 
     response = log(client_for(org.engineer), in_progress.assignments.get(), hours, day)
 
     assert response.status_code == 400
-    assert reason in response.json()["reasons"]
+    assert response.json() == errors
 
 
 def test_time_entries_refuse_more_than_24_hours_a_day_across_entries(org, client_for, in_progress):
     client, assignment = client_for(org.engineer), in_progress.assignments.get()
+    yesterday = TODAY - datetime.timedelta(days=1)
 
     assert log(client, assignment, "20").status_code == 201
     response = log(client, assignment, "5")
 
     assert response.status_code == 400
-    assert "already logged" in response.json()["reasons"][0]
+    assert response.json() == {
+        "hours": [f"20.00 hours are already logged on {yesterday}; a day has 24."]
+    }
+
+
+def test_an_engineer_corrects_and_removes_an_entry(org, client_for, in_progress, presales):
+    client = client_for(org.engineer)
+    entry = log(client, in_progress.assignments.get(), "6").json()
+    url = detail(TIME_ENTRIES, entry["id"])
+
+    corrected = client.patch(url, {"hours": "7.5", "note": "Longer demo"}, format="json")
+    too_many = client.patch(url, {"hours": "26"}, format="json")
+    future = client.patch(url, {"date": (TODAY + datetime.timedelta(days=1)).isoformat()})
+    others = client_for(org.rep1).patch(url, {"hours": "1"}, format="json")
+
+    assert corrected.status_code == 200, corrected.json()
+    assert (corrected.json()["hours"], corrected.json()["note"]) == ("7.50", "Longer demo")
+    assert corrected.json()["cost"] == "3750.00"
+    assert (too_many.status_code, too_many.json()) == (400, {"hours": ["A day has 24 hours."]})
+    assert future.status_code == 400
+    assert future.json() == {"date": ["Hours cannot be logged for a day in the future."]}
+    assert others.status_code == 403
+    assert client_for(org.rep1).delete(url).status_code == 403
+    assert client.delete(url).status_code == 204
+    assert ids(client.get(TIME_ENTRIES)) == []
 
 
 def test_hours_are_logged_on_ones_own_assignments_only(org, client_for, in_progress, presales):

@@ -159,6 +159,7 @@ def test_nobody_is_double_booked_silently(org, presales, make_request, bring_to)
     assert (second_week["booked"], second_week["is_over"]) == (Decimal("0.00"), False)
     other = next(row for row in load["engineers"] if row["engineer"] == presales.engineer2)
     assert other["weeks"][0] == {
+        "days_off": 0,
         "available": Decimal("20.00"),
         "booked": Decimal("0.00"),
         "free": Decimal("20.00"),

@@ -2,14 +2,16 @@
 per won deal, tech-win rate, average rating and the SLA, per engineer and per team."""
 
 import datetime
+import json
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 
 from opportunities import services as deal_services
-from resources import selectors, services
+from resources import charts, selectors, services
 from resources.choices import RequestStatus, RequestType, TechOutcome
 from resources.models import ResourceRequest
 from tests.factories import DayOffFactory
@@ -266,3 +268,83 @@ def test_reports_are_scoped_to_who_asks(org, presales, history):
     assert selectors.contribution_by_team(user=org.manager_east, **PERIOD) == []
     admin_rows = selectors.contribution_by_engineer(user=org.admin, **PERIOD)
     assert [row["engineer"] for row in admin_rows] == [presales.engineer1, presales.engineer2]
+
+
+# Charts -----------------------------------------------------------------------------------
+
+
+def series(option: dict) -> dict[str, list]:
+    return {item["name"]: item["data"] for item in option["series"]}
+
+
+def test_the_charts_draw_the_reports_numbers(org, presales, history):
+    rows = selectors.contribution_by_engineer(user=org.lead, **PERIOD)
+    options = charts.contribution_charts(rows)
+    # What json_script writes into the page: plain JSON, no Decimals.
+    json.dumps({key: value for key, value in options.items() if key.endswith("_option")})
+    names = [str(org.engineer), str(presales.engineer2)]
+
+    utilisation = options["utilisation_option"]
+    assert utilisation["xAxis"]["data"] == names
+    assert series(utilisation) == {
+        "Available hours": [112.0, 60.0],
+        "Logged hours": [18.0, 5.0],
+        "Utilisation": [16.1, 8.3],  # per cent of 0.1607 and 0.0833
+    }
+    assert series(utilisation)["Logged hours"] == [float(row["logged_hours"]) for row in rows]
+
+    assert [item["label"] for item in options["type_totals"]] == ["Demo", "Proof of concept"]
+    by_type = options["hours_by_type_option"]
+    assert by_type["xAxis"]["data"] == ["Demo", "Proof of concept"]
+    assert series(by_type) == {names[0]: [10.0, 8.0], names[1]: [5.0, 0.0]}
+    assert {item["stack"] for item in by_type["series"]} == {"hours"}
+    # Demo: 10 h × 500 + 5 h × 800; proof of concept: 8 h × 500.
+    assert options["cost_by_type_option"]["series"][0]["data"] == [
+        {"name": "Demo", "value": 9000.0},
+        {"name": "Proof of concept", "value": 4000.0},
+    ]
+
+    evaluation = options["evaluation_option"]
+    assert evaluation["xAxis"]["data"] == names
+    assert series(evaluation) == {"Tech-win rate": [50.0, 100.0], "Average rating": [3.0, 4.0]}
+
+
+def test_a_quiet_engineer_is_a_gap_in_the_evaluation_chart(org, presales, history):
+    rows = selectors.contribution_by_engineer(
+        user=org.lead,
+        start=day(14),
+        end=day(20),  # a week nobody worked
+    )
+    options = charts.contribution_charts(rows)
+    assert series(options["evaluation_option"]) == {
+        "Tech-win rate": [None, None],
+        "Average rating": [None, None],
+    }
+    assert series(options["utilisation_option"])["Logged hours"] == [0.0, 0.0]
+    assert options["type_totals"] == []
+    assert options["hours_by_type_option"]["series"][0]["data"] == []
+
+
+def test_the_report_page_has_the_charts_and_their_tables(org, client, presales, history):
+    client.force_login(org.lead)
+    response = client.get(
+        reverse("resources:reports"),
+        {"start": PERIOD["start"].isoformat(), "end": PERIOD["end"].isoformat()},
+    )
+    html = response.content.decode()
+    for chart in (
+        "utilisation-chart",
+        "evaluation-chart",
+        "hours-by-type-chart",
+        "cost-by-type-chart",
+    ):
+        assert f'id="{chart}"' in html
+        assert f'<script id="{chart}-option" type="application/json">' in html
+    assert "vendor/echarts/echarts.min.js" in html
+    assert response.context["utilisation_option"] == charts.utilisation_option(
+        response.context["by_engineer"]
+    )
+    assert 'data-kind="demo"><td>Demo</td><td class="text-end">10.00</td>' in html
+    assert '<td class="text-end" data-cost="13000.00">' not in html  # per type, not in total
+    assert '<td class="text-end" data-cost="9000.00">9000.00</td>' in html
+    assert '<td class="text-end" data-hours="8.00">8.00</td>' in html

@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from resources import selectors, services
@@ -63,21 +64,32 @@ def test_the_engineer_logs_hours_at_the_cost_rate_of_the_day(org, presales, runn
 
 
 @pytest.mark.parametrize(
-    "hours, day, reason",
+    "hours, day, errors",
     [
-        (Decimal(0), 1, "Log more than 0 hours."),
-        (Decimal("-2"), 1, "Log more than 0 hours."),
-        (Decimal("24.5"), 1, "A day has 24 hours."),
-        (Decimal(2), -1, "Hours cannot be logged for a day in the future."),
-        (Decimal(2), 11, f"The assignment starts on {ago(10)}; log hours from that day on."),
+        (Decimal(0), 1, {"hours": ["Log more than 0 hours."]}),
+        (Decimal("-2"), 1, {"hours": ["Log more than 0 hours."]}),
+        (Decimal("24.5"), 1, {"hours": ["A day has 24 hours."]}),
+        (Decimal(2), -1, {"date": ["Hours cannot be logged for a day in the future."]}),
+        (
+            Decimal(2),
+            11,
+            {"date": [f"The assignment starts on {ago(10)}; log hours from that day on."]},
+        ),
+        (
+            Decimal(-1),
+            -1,
+            {
+                "hours": ["Log more than 0 hours."],
+                "date": ["Hours cannot be logged for a day in the future."],
+            },
+        ),
     ],
 )
-def test_impossible_hours_are_refused(org, presales, running, hours, day, reason):
+def test_impossible_hours_are_refused_on_their_fields(org, presales, running, hours, day, errors):
     mine = assignment_of(running(), presales.engineer1)
-    with pytest.raises(ResourceRuleError) as refused:
+    with pytest.raises(ValidationError) as refused:
         services.time_log(assignment=mine, by=org.engineer, date=ago(day), hours=hours)
-    assert refused.value.detail == "These hours cannot be logged."
-    assert refused.value.reasons == [reason]
+    assert refused.value.message_dict == errors
     assert not TimeEntry.objects.exists()
 
 
@@ -86,13 +98,47 @@ def test_a_day_holds_24_hours_across_all_assignments(org, presales, running):
     second = assignment_of(running(), presales.engineer1)
     services.time_log(assignment=first, by=org.engineer, date=ago(2), hours=Decimal(14))
     services.time_log(assignment=second, by=org.engineer, date=ago(2), hours=Decimal(10))
-    with pytest.raises(ResourceRuleError) as refused:
+    with pytest.raises(ValidationError) as refused:
         services.time_log(assignment=second, by=org.engineer, date=ago(2), hours=Decimal("0.25"))
-    assert refused.value.reasons == [f"24.00 hours are already logged on {ago(2)}; a day has 24."]
+    assert refused.value.message_dict == {
+        "hours": [f"24.00 hours are already logged on {ago(2)}; a day has 24."]
+    }
     # Another engineer's hours on the same day are theirs.
     theirs = assignment_of(second.request, presales.engineer2)
     engineer2 = presales.engineer2.user
     assert services.time_log(assignment=theirs, by=engineer2, date=ago(2), hours=Decimal(8))
+
+
+def test_an_entry_is_corrected_under_the_same_rules(org, presales, running):
+    first = assignment_of(running(), presales.engineer1)
+    second = assignment_of(running(), presales.engineer1)
+    entry = services.time_log(assignment=first, by=org.engineer, date=ago(2), hours=Decimal(14))
+    services.time_log(assignment=second, by=org.engineer, date=ago(2), hours=Decimal(6))
+
+    # Its own 14 hours do not count against it: 18 + 6 fits the day.
+    entry = services.time_entry_update(
+        entry=entry, by=org.engineer, hours=Decimal(18), note=" Workshop "
+    )
+    assert (entry.hours, entry.note, entry.cost_rate) == (Decimal(18), "Workshop", Decimal(500))
+    with pytest.raises(ValidationError) as refused:
+        services.time_entry_update(entry=entry, by=org.engineer, hours=Decimal("18.25"))
+    assert refused.value.message_dict == {
+        "hours": [f"6.00 hours are already logged on {ago(2)}; a day has 24."]
+    }
+    for date, hours, errors in (
+        (ago(-1), None, {"date": ["Hours cannot be logged for a day in the future."]}),
+        (None, Decimal(-3), {"hours": ["Log more than 0 hours."]}),
+        (None, Decimal(25), {"hours": ["A day has 24 hours."]}),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            services.time_entry_update(entry=entry, by=org.engineer, date=date, hours=hours)
+        assert refused.value.message_dict == errors
+    with pytest.raises(PermissionRefused):
+        services.time_entry_update(entry=entry, by=presales.engineer2.user, hours=Decimal(1))
+    # Moved to another day, it leaves the first one.
+    moved = services.time_entry_update(entry=entry, by=org.engineer, date=ago(1))
+    assert TimeEntry.objects.get(pk=moved.pk).date == ago(1)
+    assert services.time_log(assignment=first, by=org.engineer, date=ago(2), hours=Decimal(18))
 
 
 def test_only_the_assigned_engineer_logs(org, presales, running):

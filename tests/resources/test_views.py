@@ -252,15 +252,20 @@ def test_the_engineer_starts_logs_hours_and_completes(org, client, presales, now
 
     bad = client.post(url, {f"{prefix}-date": TODAY.isoformat(), f"{prefix}-hours": "0"})
     assert bad.status_code == 400
-    assert "Log more than 0 hours." in page(bad)
+    # The service's refusals land on their fields.
+    assert bad.context["rows"][0]["log_form"].errors == {"hours": ["Log more than 0 hours."]}
+    assert 'data-field="hours">Log more than 0 hours.' in page(bad)
     future = client.post(
         url,
         {
             f"{prefix}-date": (TODAY + datetime.timedelta(days=2)).isoformat(),
-            f"{prefix}-hours": "3",
+            f"{prefix}-hours": "30",
         },
     )
-    assert "Hours cannot be logged for a day in the future." in page(future)
+    assert future.context["rows"][0]["log_form"].errors == {
+        "hours": ["A day has 24 hours."],
+        "date": ["Hours cannot be logged for a day in the future."],
+    }
     assert not TimeEntry.objects.exists()
 
     good = client.post(url, {f"{prefix}-date": TODAY.isoformat(), f"{prefix}-hours": "3.5"})
