@@ -113,13 +113,14 @@ def _require_open(opportunity: Opportunity) -> None:
         )
 
 
-def _announce(opportunity: Opportunity, changes: set[str]) -> None:
+def _announce(opportunity: Opportunity, changes: set[str], **extra) -> None:
     """After commit: tell forecasting, alerts and webhooks; re-tier the account when won
-    revenue moved."""
+    revenue moved. `extra` goes with the signal (e.g. previous_team_id on a reassignment)."""
     ids = {
         "opportunity_id": opportunity.pk,
         "account_id": opportunity.account_id,
         "team_id": opportunity.team_id,
+        **extra,
     }
 
     def send():
@@ -300,10 +301,11 @@ def opportunity_reassign(
         changed_by=by,
         reason=reason.strip(),
     )
+    previous_team_id = locked.team_id
     locked.owner, locked.team_id = owner, owner.team_id
     locked.version += 1
     locked.save(update_fields=["owner", "team", "version", "updated_at"])
-    _announce(locked, {"owner"})
+    _announce(locked, {"owner"}, previous_team_id=previous_team_id)
     return locked
 
 

@@ -187,7 +187,35 @@ CELERY_BEAT_SCHEDULE = {
         "task": "salesops.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Deal control: snapshots and stage statistics first, the forecasts that read them next,
+    # then the alerts that read both. Hourly scans catch what time alone changes (no activity,
+    # requests waiting beyond their SLA) between the deal edits that trigger a scan.
+    "forecasting-snapshots": {
+        "task": "forecasting.tasks.recompute_snapshots",
+        "schedule": crontab(hour=1, minute=0),
+    },
+    "forecasting-forecasts": {
+        "task": "forecasting.tasks.recompute_forecasts",
+        "schedule": crontab(hour=1, minute=30),
+    },
+    "forecasting-alerts": {
+        "task": "forecasting.tasks.scan_alerts",
+        "schedule": crontab(hour=1, minute=50),
+    },
+    "forecasting-alerts-hourly": {
+        "task": "forecasting.tasks.scan_alerts",
+        "schedule": crontab(hour="7-22", minute=15),
+    },
 }
+
+# Deal control: a team's own stage statistics are used from this many deals in the sample
+# (else the company's); a deal change recomputes its team this many seconds later, so a burst
+# of edits costs one run; a job's lock expires after FORECASTING_LOCK_SECONDS, and a job that
+# finds its scope locked retries after FORECASTING_RETRY_SECONDS (times its attempt).
+FORECASTING_MIN_SAMPLE = env.int("FORECASTING_MIN_SAMPLE", default=20)
+FORECASTING_DEBOUNCE_SECONDS = env.int("FORECASTING_DEBOUNCE_SECONDS", default=60)
+FORECASTING_LOCK_SECONDS = env.int("FORECASTING_LOCK_SECONDS", default=3600)
+FORECASTING_RETRY_SECONDS = env.int("FORECASTING_RETRY_SECONDS", default=30)
 
 # REST API
 REST_FRAMEWORK = {
@@ -245,6 +273,8 @@ SPECTACULAR_SETTINGS = {
         "ResourceRequestStatusEnum": "resources.choices.RequestStatus",
         "ResourceRequestTypeEnum": "resources.choices.RequestType",
         "TechOutcomeEnum": "resources.choices.TechOutcome",
+        "AlertKindEnum": "forecasting.choices.AlertKind",
+        "ScopeKindEnum": "forecasting.choices.ScopeKind",
     },
 }
 

@@ -9,9 +9,13 @@ from accounts.demo import (
     seed_accounts,
     seed_missing_account_teams,
 )
+from forecasting.models import FunnelSnapshot
+from forecasting.services import history_backfill
 from opportunities.demo import DEFAULT_OPPORTUNITY_COUNT, seed_opportunities
 from resources.demo import seed_presales
 from salesops.demo import DEMO_PASSWORD, seed_organisation
+
+HISTORY_DAYS = 183
 
 
 class Command(BaseCommand):
@@ -106,6 +110,17 @@ class Command(BaseCommand):
         elif presales["engineers"]:
             self.stdout.write(
                 self.style.SUCCESS(f"Demo presales: {presales['engineers']} engineer profiles.")
+            )
+        # Six months of funnel snapshots and forecasts, rebuilt from the deals' history, so the
+        # dashboards have a past; once they exist, the nightly jobs keep them.
+        if not FunnelSnapshot.objects.exists():
+            history = history_backfill(days=HISTORY_DAYS, today=today)
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Deal control: {history['snapshots']} funnel snapshot rows over "
+                    f"{HISTORY_DAYS} days, {history['forecasts']} forecasts as of "
+                    f"{history['forecast_days']} days."
+                )
             )
         self.stdout.write(
             f"Demo logins (password '{DEMO_PASSWORD}'): admin, manager, mgr.shanghai, rep, "
