@@ -2,6 +2,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api.urls import register as register_accounts
+from forecasting.api.urls import register as register_forecasting
 from opportunities.api.urls import register as register_opportunities
 from resources.api.urls import register as register_resources
 
@@ -14,6 +15,7 @@ router.register("targets", views.TargetViewSet, basename="target")
 register_accounts(router)
 register_opportunities(router)
 register_resources(router)
+register_forecasting(router)
 
 urlpatterns = [
     path("auth/token/", views.obtain_token, name="api-token"),
