@@ -15,6 +15,13 @@ NAVIGATION = [
         {Role.MANAGER, Role.ADMIN},
     ),
     ("accounts:list", _("Accounts"), "buildings", None),
+    (
+        "forecasting:dashboard",
+        _("Dashboard"),
+        "speedometer2",
+        {Role.REP, Role.MANAGER, Role.ADMIN},
+    ),
+    ("forecasting:alerts", _("Alerts"), "exclamation-triangle", None),
     ("resources:list", _("My requests"), "person-raised-hand", {Role.REP, Role.MANAGER}),
     ("resources:queue", _("Dispatch queue"), "inboxes", {Role.PRESALES_LEAD, Role.ADMIN}),
     ("resources:assignments", _("My assignments"), "briefcase", {Role.PRESALES_ENGINEER}),

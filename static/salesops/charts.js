@@ -9,12 +9,36 @@
 (function () {
   "use strict";
 
+  var numbers = new Intl.NumberFormat(document.documentElement.lang || undefined, {
+    maximumFractionDigits: 1,
+  });
+
+  function formatted(value) {
+    if (Array.isArray(value)) value = value[value.length - 1];
+    if (value && typeof value === "object") value = value.value;
+    return typeof value === "number" ? numbers.format(value) : value;
+  }
+
+  // Numbers in labels and tooltips are grouped the reader's way (430,000), which a JSON
+  // option cannot say by itself.
+  function withNumberFormats(option) {
+    option.tooltip = Object.assign({ valueFormatter: formatted }, option.tooltip || {});
+    (Array.isArray(option.series) ? option.series : [option.series || {}]).forEach(function (series) {
+      if (series.label && series.label.show && !series.label.formatter) {
+        series.label.formatter = function (params) {
+          return series.type === "funnel" ? params.name + ": " + formatted(params.value) : formatted(params.value);
+        };
+      }
+    });
+    return option;
+  }
+
   function draw(box) {
     if (!window.echarts || box.dataset.chartDrawn) return;
     var source = document.getElementById(box.dataset.chart);
     if (!source) return;
     var chart = window.echarts.init(box, null, { renderer: "svg" });
-    chart.setOption(JSON.parse(source.textContent));
+    chart.setOption(withNumberFormats(JSON.parse(source.textContent)));
     chart.on("click", function (params) {
       var url = params.data && params.data.url;
       if (url) window.location.assign(url);
