@@ -8,12 +8,13 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser run test bench lint format messages worker beat check-deploy clean
+.PHONY: help install browser run test bench backtest lint format messages worker beat check-deploy clean
 
 help:
 	@echo "make run      install, migrate, load demo data, serve on 127.0.0.1:$(PORT)"
 	@echo "make test     the full test suite (PYTEST_ARGS=... to narrow it)"
 	@echo "make bench    benchmarks"
+	@echo "make backtest backtest the forecasts on the Maven CRM practice data (MAVEN_CRM_DIR)"
 	@echo "make lint     ruff check and format check"
 	@echo "make messages refresh and compile the translations"
 	@echo "make worker / make beat   a Celery worker / beat (needs REDIS_URL)"
@@ -69,6 +70,12 @@ test: install browser
 
 bench: install
 	$(BIN)/pytest tests/benchmarks -o python_files="bench_*.py" --benchmark-only --benchmark-columns=min,median,max,rounds $(PYTEST_ARGS)
+
+# The Maven CRM practice data set sits beside the project; its README has the reference errors.
+MAVEN_CRM_DIR ?= ../shared/data/maven-crm
+
+backtest: install .env
+	$(BIN)/python manage.py backtest_forecasts $(MAVEN_CRM_DIR)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
