@@ -3,6 +3,7 @@ the models, whose messages the views put back on the form."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from salesops.forms import BootstrapFormMixin
 
@@ -89,7 +90,9 @@ class WishListItemForm(_VersionedModelForm):
 
 
 class WishPositionForm(BootstrapFormMixin, forms.Form):
-    position = forms.ChoiceField(label=_("Position"), choices=DECISIONS)
+    position = forms.ChoiceField(
+        label=pgettext_lazy("bid or no-bid stance", "Position"), choices=DECISIONS
+    )
     note = forms.CharField(
         label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 2}),
