@@ -74,7 +74,7 @@ def forecasts_for(rows: list[Record], month: datetime.date) -> dict[str, float]:
     """Every method's forecast of `month`'s bookings, made on its first day."""
     period = period_containing("month", month)
     known = [row.history.until(month) for row in rows]
-    calibration = calibrate(history for history in known if history.moves)
+    calibration = calibrate((history for history in known if history.moves), censor_at=month)
     open_deals = [
         OpenDeal(
             amount=row.list_amount,

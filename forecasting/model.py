@@ -18,6 +18,14 @@ stage it learns:
   kept as quantile points at evenly spaced probabilities (every value for up to 101 deals,
   the percentiles 0..100 beyond): the empirical distribution of the time to close.
 
+Life tables: for every stage, how many deals were won, lost or were still open (censored,
+when the histories were read at a known moment) so many whole days after their last entry into
+it. `Survival` reads them the Kaplan-Meier way, so a deal's chance of a win is conditioned on
+the time it has already spent in the stage: a deal that has sat in "negotiate" for three
+months no longer counts like one that arrived yesterday, and the deals still open stay at risk
+instead of making the history look as if every deal closed fast. When a stage has a life
+table, allocation uses it; stored statistics without one fall back to the rule below.
+
 Allocation (`allocate`) spreads each open deal's expected bookings over periods. The deal's
 expected amount is amount x win rate of its stage. Its time to close is drawn from the stage's
 days-to-close points, measured from the day it entered the stage and *conditioned on the time
@@ -43,6 +51,7 @@ calibrates on the deals closed before each cut-off with their moves up to it, al
 deals open at the cut-off, and compares the month's expected bookings with what was booked.
 """
 
+import bisect
 import datetime
 import math
 from collections.abc import Callable, Hashable, Iterable, Mapping
@@ -98,6 +107,9 @@ class StageCalibration:
     p80_days: float | None
     days_to_close: tuple[float, ...]
     median_days_to_close: float | None
+    # (day, won, lost, censored): how many deals, counted from their last entry into the
+    # stage, were won, lost or still open (censored) that many whole days later.
+    life_table: tuple[tuple[int, int, int, int], ...] = ()
 
 
 def days_between(start, end) -> float:
@@ -135,14 +147,19 @@ class _Tally:
     won: int = 0
     stays: list[float] = field(default_factory=list)
     to_win: list[float] = field(default_factory=list)
+    life: dict = field(default_factory=dict)  # day -> [won, lost, censored]
 
 
 class Calibrator:
     """Accumulates deal histories one at a time (so a caller can stream millions of them)
     and returns each stage's calibration."""
 
-    def __init__(self) -> None:
+    def __init__(self, censor_at=None) -> None:
+        """`censor_at` is the moment the histories were read: deals still open then count in
+        the life tables as open for that long (censored), so that the history of a young
+        pipeline does not look as if every deal closed fast."""
         self._tallies: dict[Hashable, _Tally] = {}
+        self._censor_at = censor_at
 
     def add(self, history: DealHistory) -> None:
         moves = history.moves
@@ -164,6 +181,8 @@ class Calibrator:
                 if days is None:
                     days = days_between(move.at, following.at)
                 self._tally(move.stage, move.order).stays.append(float(days))
+        for stage, last in last_entry.items():
+            self._life(stage, orders[stage], moves[last].at, final)
         for stage, first in first_entry.items():
             if first == len(moves) - 1:
                 continue  # entered last and still there: not in the sample yet
@@ -177,6 +196,17 @@ class Calibrator:
                 if final.status == WON:
                     tally.won += 1
                     tally.to_win.append(days_between(moves[last_entry[stage]].at, final.at))
+
+    def _life(self, stage: Hashable, order: int, entered, final: Move) -> None:
+        if final.status in CLOSED:
+            column, end = (0 if final.status == WON else 1), final.at
+        elif self._censor_at is not None:
+            column, end = 2, self._censor_at
+        else:
+            return
+        day = math.floor(days_between(entered, end))
+        counts = self._tally(stage, order).life.setdefault(day, [0, 0, 0])
+        counts[column] += 1
 
     def _tally(self, stage: Hashable, order: int) -> _Tally:
         tally = self._tallies.get(stage)
@@ -204,14 +234,15 @@ class Calibrator:
                 p80_days=quantile(stays, 0.8),
                 days_to_close=quantile_points(to_win),
                 median_days_to_close=quantile(to_win, 0.5),
+                life_table=tuple((day, *tally.life[day]) for day in sorted(tally.life)),
             )
         return calibrations
 
 
 def calibrate(
-    histories: Iterable[DealHistory], min_sample: int = 1
+    histories: Iterable[DealHistory], min_sample: int = 1, censor_at=None
 ) -> dict[Hashable, StageCalibration]:
-    calibrator = Calibrator()
+    calibrator = Calibrator(censor_at)
     for history in histories:
         calibrator.add(history)
     return calibrator.result(min_sample)
@@ -252,15 +283,68 @@ class GroupForecast:
     fallback_count: int = 0
 
 
+class Survival:
+    """The Kaplan-Meier view of a stage's life table: for a deal still open `age` days after
+    entering the stage, the chance of being won on each later day is the share of the deals
+    at risk then that were won that day, times the chance of still being open by then. Deals
+    still open when the history was read (censored) stay at risk as long as they were seen."""
+
+    def __init__(self, life_table) -> None:
+        self.days = [row[0] for row in life_table]
+        at_risk = sum(won + lost + censored for _day, won, lost, censored in life_table)
+        survival, won_so_far = 1.0, 0.0
+        self.survival_before, self.won_before = [], []
+        for _day, won, lost, censored in life_table:
+            self.survival_before.append(survival)
+            self.won_before.append(won_so_far)
+            if at_risk:
+                won_so_far += survival * won / at_risk
+                survival *= 1 - (won + lost) / at_risk
+            at_risk -= won + lost + censored
+        self.survival_before.append(survival)
+        self.won_before.append(won_so_far)
+
+    def _index(self, age: int) -> int:
+        return bisect.bisect_left(self.days, age)
+
+    def win_chance(self, age: int, until_age: float = math.inf) -> float:
+        """P(won on a day in [age, until_age] | still open at `age`)."""
+        start = self._index(age)
+        survival = self.survival_before[start]
+        if survival <= 0:
+            return 0.0
+        end = len(self.days) if until_age == math.inf else bisect.bisect_right(self.days, until_age)
+        if end <= start:
+            return 0.0
+        return (self.won_before[end] - self.won_before[start]) / survival
+
+
 def deal_shares(
     deal: OpenDeal,
     calibration: StageCalibration | None,
     periods: Iterable,
     as_of: datetime.date,
+    survival: Survival | None = None,
 ) -> tuple[float, dict] | None:
     """The deal's win probability and the share of its time-to-close distribution that falls
-    in each period (periods with nothing are left out). None for a stale deal."""
+    in each period (periods with nothing are left out). None for a stale deal. With a life
+    table, both are conditioned on the deal still being open at its age (`Survival`)."""
     periods = list(periods)
+    if calibration is not None and calibration.life_table:
+        survival = survival or Survival(calibration.life_table)
+        age = max((as_of - deal.entered_on).days, 0)
+        chance = survival.win_chance(age)
+        if chance <= 0:
+            return None
+        shares = {}
+        for period in periods:
+            low = max((period.start - deal.entered_on).days, age)
+            high = (period.end - deal.entered_on).days
+            if high >= low:
+                inside = survival.win_chance(age, high) - survival.win_chance(age, low - 1)
+                if inside > 0:
+                    shares[period] = inside / chance
+        return chance, shares
     if calibration is None:
         close = deal.expected_close_date or as_of
         close = max(close, as_of)
@@ -300,6 +384,7 @@ def allocate(
     periods = list(periods)
     lookup = calibration if callable(calibration) else (lambda deal: calibration.get(deal.stage))
     groups: dict[Hashable, GroupForecast] = {}
+    survivals: dict[int, Survival] = {}
     for deal in deals:
         group = groups.get(deal.group)
         if group is None:
@@ -307,7 +392,12 @@ def allocate(
         stage_calibration = lookup(deal)
         if stage_calibration is None:
             group.fallback_count += 1
-        outcome = deal_shares(deal, stage_calibration, periods, as_of)
+        survival = None
+        if stage_calibration is not None and stage_calibration.life_table:
+            survival = survivals.get(id(stage_calibration))
+            if survival is None:
+                survival = survivals[id(stage_calibration)] = Survival(stage_calibration.life_table)
+        outcome = deal_shares(deal, stage_calibration, periods, as_of, survival)
         amount = float(deal.amount)
         if outcome is None:
             group.stale_count += 1

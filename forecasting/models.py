@@ -124,6 +124,14 @@ class StageStatistic(models.Model):
         default=list,
         help_text=_("Quantiles of the days from entering this stage to a win, for the model."),
     )
+    life_table = models.JSONField(
+        _("life table"),
+        default=list,
+        help_text=_(
+            "[day, won, lost, still open] counts from entering the stage, for the model's "
+            "chance of a win given the time already spent."
+        ),
+    )
     computed_on = models.DateField(_("computed on"))
 
     class Meta:

@@ -297,9 +297,14 @@ def rep_months_recompute(
 
 
 def statistics_recompute(*, today: datetime.date | None = None) -> int:
-    """Replace every StageStatistic row from the whole stage history."""
+    """Replace every StageStatistic row from the whole stage history. Deals still open count
+    in the life tables as open until the start of `today`, so a rerun on the same day writes
+    the same figures."""
     today = today or timezone.localdate()
-    groups = statistics.calibrate_groups(statistics.deal_histories(), statistics.team_chains())
+    censor_at = _start_of(today)
+    groups = statistics.calibrate_groups(
+        statistics.deal_histories(), statistics.team_chains(), censor_at=censor_at
+    )
     rows = statistics.statistic_rows(groups, computed_on=today)
     with transaction.atomic():
         StageStatistic.objects.all().delete()
@@ -672,7 +677,9 @@ def history_backfill(*, days: int = 180, today: datetime.date | None = None) -> 
     past_months = [month for month in months if first_day <= month < today]
     for month in past_months:
         groups = statistics.calibrate_groups(
-            statistics.deal_histories(before=_start_of(month)), chains
+            statistics.deal_histories(before=_start_of(month)),
+            chains,
+            censor_at=_start_of(month),
         )
         forecast_rows += forecasts_recompute(as_of=month, reconstruct=True, groups=groups)
     forecast_rows += forecasts_recompute(as_of=today)

@@ -75,16 +75,19 @@ def team_chains() -> dict[int, list[int]]:
     }
 
 
-def calibrate_groups(histories, chains: dict[int, list[int]]) -> dict[tuple, dict]:
+def calibrate_groups(
+    histories, chains: dict[int, list[int]], *, censor_at: datetime.datetime | None = None
+) -> dict[tuple, dict]:
     """(process id, team id or None) -> stage id -> StageCalibration, with each deal counted
-    in the company, its team and every team above."""
+    in the company, its team and every team above. `censor_at` is when the histories were
+    read (deals open then are censored in the life tables)."""
     calibrators: dict[tuple, Calibrator] = {}
     for _opportunity_id, team_id, process_id, history in histories:
         for team in [None, *chains.get(team_id, [team_id])]:
             key = (process_id, team)
             calibrator = calibrators.get(key)
             if calibrator is None:
-                calibrator = calibrators[key] = Calibrator()
+                calibrator = calibrators[key] = Calibrator(censor_at)
             calibrator.add(history)
     return {key: calibrator.result() for key, calibrator in calibrators.items()}
 
@@ -108,6 +111,7 @@ def statistic_rows(groups: dict[tuple, dict], *, computed_on: datetime.date):
                     p80_days=_decimal(calibration.p80_days, DAY_PLACES),
                     median_days_to_close=_decimal(calibration.median_days_to_close, DAY_PLACES),
                     days_to_close=list(calibration.days_to_close),
+                    life_table=[list(row) for row in calibration.life_table],
                     computed_on=computed_on,
                 )
             )
@@ -150,6 +154,7 @@ def as_calibration(row: StageStatistic) -> StageCalibration:
         median_days_to_close=(
             float(row.median_days_to_close) if row.median_days_to_close is not None else None
         ),
+        life_table=tuple(tuple(entry) for entry in row.life_table),
     )
 
 

@@ -9,6 +9,7 @@ from forecasting.model import (
     Move,
     OpenDeal,
     StageCalibration,
+    Survival,
     allocate,
     calibrate,
     quantile,
@@ -152,3 +153,63 @@ def test_allocate_accepts_a_lookup_function():
     assert result[("team", 1)].by_period[periods[0]].expected == 100
     # The other team has no figures and no probability: nothing expected.
     assert result[("team", 2)].by_period == {}
+
+
+def test_life_table_counts_wins_losses_and_deals_still_open_from_the_last_entry():
+    histories = [
+        history(("a", 1, D(2026, 1, 1)), outcome=("won", D(2026, 1, 11))),  # day 10
+        history(("a", 1, D(2026, 1, 1)), outcome=("lost", D(2026, 1, 21))),  # day 20
+        history(("a", 1, D(2026, 1, 7))),  # open, 25 days at the read
+        history(("a", 1, D(2026, 1, 1)), ("b", 2, D(2026, 1, 5)), outcome=("won", D(2026, 1, 31))),
+        history(("a", 1, D(2026, 1, 1)), outcome=("lost", D(2026, 2, 10))),  # day 40
+    ]
+    table = calibrate(histories, censor_at=D(2026, 2, 1))["a"].life_table
+    assert table == ((10, 1, 0, 0), (20, 0, 1, 0), (25, 0, 0, 1), (30, 1, 0, 0), (40, 0, 1, 0))
+    # Read without a moment, open deals are left out of the table.
+    assert calibrate(histories)["a"].life_table[2] == (30, 1, 0, 0)
+
+
+def test_survival_conditions_the_win_chance_on_the_time_already_spent():
+    table = ((10, 1, 0, 0), (20, 0, 1, 0), (25, 0, 0, 1), (30, 1, 0, 0), (40, 0, 1, 0))
+    survival = Survival(table)
+    # Kaplan-Meier: a win on day 10 (1 of 5 at risk), a loss on day 20 (1 of 4: 60 % still
+    # open), one deal leaves the view on day 25, a win on day 30 (1 of 2: 0.6 x 1/2).
+    assert survival.win_chance(0) == pytest.approx(0.2 + 0.3)
+    assert survival.win_chance(0, until_age=29) == pytest.approx(0.2)
+    # Fifteen days in, the day-10 win is behind: 0.3 of the 0.8 still open.
+    assert survival.win_chance(15) == pytest.approx(0.375)
+    # Older than any win: nothing left to win.
+    assert survival.win_chance(31) == 0
+
+
+def test_allocate_uses_the_life_table_when_there_is_one():
+    as_of = D(2027, 3, 1)
+    periods = forecast_periods(as_of)  # Mar, Apr, May; Q1, Q2
+    mar, apr, may, q1, q2 = periods
+    stage = StageCalibration(
+        stage="a",
+        sample_size=4,
+        reached_next=2,
+        closed=4,
+        won=2,
+        conversion_rate=0.5,
+        win_rate=0.5,
+        median_days=None,
+        p80_days=None,
+        days_to_close=(10.0, 30.0),
+        median_days_to_close=20.0,
+        life_table=((10, 1, 0, 0), (20, 0, 1, 0), (25, 0, 0, 1), (30, 1, 0, 0), (40, 0, 1, 0)),
+    )
+    deals = [
+        # 15 days in (entered Feb 14): only the day-30 win is ahead, on Mar 16.
+        OpenDeal(amount=80000, stage="a", entered_on=D(2027, 2, 14), group="x"),
+        # Entered today: day 10 (Mar 11) with 0.2, day 30 (Mar 31) with 0.3.
+        OpenDeal(amount=100000, stage="a", entered_on=as_of, group="x"),
+        # 40 days in: older than the last win, stale.
+        OpenDeal(amount=50000, stage="a", entered_on=D(2027, 1, 20), group="x"),
+    ]
+    x = allocate(deals, {"a": stage}, periods, as_of)["x"]
+    assert x.by_period[mar].expected == pytest.approx(80000 * 0.375 + 100000 * 0.5)
+    assert x.by_period[q1].expected == pytest.approx(80000 * 0.375 + 100000 * 0.5)
+    assert apr not in x.by_period and may not in x.by_period and q2 not in x.by_period
+    assert (x.stale_count, x.stale_amount) == (1, 50000)

@@ -38,6 +38,15 @@ def test_company_figures_count_deals_that_left_the_stage(org, pipeline, historie
     assert (first.median_days, first.p80_days) == (Decimal("8.0"), Decimal("12.0"))
     assert first.days_to_close == [20.0, 30.0]
     assert first.median_days_to_close == Decimal("25.0")
+    # [day, won, lost, still open] from entering "first": B lost on day 15; C lost and F won
+    # on day 20; A won on day 30; E (19.5 days by midnight) and D (39.5) are still open.
+    assert first.life_table == [
+        [15, 0, 1, 0],
+        [19, 0, 0, 1],
+        [20, 1, 1, 0],
+        [30, 1, 0, 0],
+        [39, 0, 0, 1],
+    ]
 
     second = row(pipeline, pipeline.second)
     # A, B and F left "second" (D is still in it); A reached third and F won.
