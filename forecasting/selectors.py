@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Case, Count, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -566,6 +566,16 @@ def alert_list_visible_to(user: User) -> QuerySet[Alert]:
     if user.role == Role.PRESALES_LEAD:
         condition |= Q(subject_kind=SubjectKind.REQUEST, request__submitted_at__isnull=False)
     return Alert.objects.filter(condition)
+
+
+def most_severe_first(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
+    """Critical alerts first, then warnings, then the rest; the latest first within each."""
+    rank = Case(
+        When(severity=Severity.CRITICAL, then=Value(0)),
+        When(severity=Severity.WARNING, then=Value(1)),
+        default=Value(2),
+    )
+    return alerts.order_by(rank, "-last_seen_at", "-pk")
 
 
 def alerts_in_scope(scope: Scope) -> QuerySet[Alert]:

@@ -94,7 +94,10 @@ def _scope_alerts(user, scope):
 
 
 def _with_relations(alerts):
-    return alerts.select_related("opportunity", "request", "team", "owner", "acknowledged_by")
+    """Alerts as lists show them: most severe first, with what their rows link to."""
+    return selectors.most_severe_first(alerts).select_related(
+        "opportunity", "request", "team", "owner", "acknowledged_by"
+    )
 
 
 def _describe(alerts: list[Alert], user) -> list[Alert]:

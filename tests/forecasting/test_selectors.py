@@ -473,3 +473,34 @@ def test_alert_counts_of_unresolved_alerts(world, org):
     world.alerts.a1.status = AlertStatus.RESOLVED
     world.alerts.a1.save()
     assert selectors.alert_counts(selectors.scope_for(org.rep1))["total"] == 0
+
+
+def test_most_severe_first_orders_critical_warning_info_then_latest(org, pipeline):
+    from forecasting.models import Alert, AlertRule
+    from forecasting.selectors import most_severe_first
+
+    rule = AlertRule.objects.get(kind="stalled")
+    now = timezone.now()
+    made = {}
+    for name, severity, minutes in [
+        ("info-new", "info", 1),
+        ("warning-old", "warning", 30),
+        ("critical-old", "critical", 60),
+        ("warning-new", "warning", 2),
+    ]:
+        made[name] = Alert.objects.create(
+            rule=rule,
+            kind=rule.kind,
+            severity=severity,
+            subject_kind="team",
+            team=org.shanghai,
+            dedup_key=name,
+            last_seen_at=now - datetime.timedelta(minutes=minutes),
+        )
+    ordered = list(most_severe_first(Alert.objects.filter(dedup_key__in=made)))
+    assert [alert.dedup_key for alert in ordered] == [
+        "critical-old",
+        "warning-new",
+        "warning-old",
+        "info-new",
+    ]

@@ -9,8 +9,9 @@ from accounts.demo import (
     seed_accounts,
     seed_missing_account_teams,
 )
+from forecasting.alerts import alerts_scan
 from forecasting.models import FunnelSnapshot
-from forecasting.services import history_backfill
+from forecasting.services import history_backfill, job_step_run
 from opportunities.demo import DEFAULT_OPPORTUNITY_COUNT, seed_opportunities
 from resources.demo import seed_presales
 from salesops.demo import DEMO_PASSWORD, seed_organisation
@@ -112,7 +113,8 @@ class Command(BaseCommand):
                 self.style.SUCCESS(f"Demo presales: {presales['engineers']} engineer profiles.")
             )
         # Six months of funnel snapshots and forecasts, rebuilt from the deals' history, so the
-        # dashboards have a past; once they exist, the nightly jobs keep them.
+        # dashboards have a past. Later runs bring today's figures up to date when the nightly
+        # jobs have not (the embedded default has no beat), then scan for alerts.
         if not FunnelSnapshot.objects.exists():
             history = history_backfill(days=HISTORY_DAYS, today=today)
             self.stdout.write(
@@ -120,6 +122,17 @@ class Command(BaseCommand):
                     f"Deal control: {history['snapshots']} funnel snapshot rows over "
                     f"{HISTORY_DAYS} days, {history['forecasts']} forecasts as of "
                     f"{history['forecast_days']} days."
+                )
+            )
+        elif not FunnelSnapshot.objects.filter(day=today).exists():
+            for step in ("snapshots", "statistics", "rep_months", "forecasts"):
+                job_step_run(step)
+            self.stdout.write(self.style.SUCCESS(f"Deal control: figures of {today} computed."))
+        found = alerts_scan(today=today)
+        if found["opened"] or found["resolved"]:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Deal control: {found['opened']} alerts opened, {found['resolved']} resolved."
                 )
             )
         self.stdout.write(
