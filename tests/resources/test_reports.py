@@ -346,5 +346,5 @@ def test_the_report_page_has_the_charts_and_their_tables(org, client, presales, 
     )
     assert 'data-kind="demo"><td>Demo</td><td class="text-end">10.00</td>' in html
     assert '<td class="text-end" data-cost="13000.00">' not in html  # per type, not in total
-    assert '<td class="text-end" data-cost="9000.00">9000.00</td>' in html
+    assert '<td class="text-end" data-cost="9000.00">9,000.00</td>' in html
     assert '<td class="text-end" data-hours="8.00">8.00</td>' in html
