@@ -1407,7 +1407,13 @@ def alert_can_acknowledge(user, alert: Alert) -> bool:
 
 
 def _locked(alert: Alert) -> Alert:
-    return Alert.objects.select_for_update().select_related("team", "owner").get(pk=alert.pk)
+    """The alert's row locked (only its own: PostgreSQL refuses to lock the nullable side of
+    the joins that bring its team and owner along)."""
+    return (
+        Alert.objects.select_for_update(of=("self",))
+        .select_related("team", "owner")
+        .get(pk=alert.pk)
+    )
 
 
 def _with_note(current: str, note: str) -> str:
