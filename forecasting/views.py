@@ -176,12 +176,19 @@ def dashboard(request):
     return render(request, "forecasting/dashboard.html", context)
 
 
+SCORECARD_ROWS = 50
+
+
 def _figures(scope, period, funnel: dict, measure: str) -> dict:
     kind, start = period.kind, period.start
     coverage = selectors.coverage(scope, period_kind=kind, period_start=start)
     summary = selectors.forecast_summary(scope, period_kind=kind, period_start=start)
     trend = selectors.forecast_trend(scope, period_kind=kind, period_start=start)
     cards = selectors.scorecards(scope, start=period.start, end=period.end)
+    shown = cards
+    if len(cards) > SCORECARD_ROWS:  # a region of hundreds: the biggest pipelines, the rest by team
+        shown = sorted(cards, key=lambda row: row.get("pipeline") or 0, reverse=True)
+        shown = shown[:SCORECARD_ROWS]
     pipeline_url = _deals_url(
         scope, close_after=period.start.isoformat(), close_before=period.end.isoformat()
     )
@@ -195,14 +202,15 @@ def _figures(scope, period, funnel: dict, measure: str) -> dict:
         "trend": trend,
         "trend_methods": [charts.method_label(method) for method in trend.get("series", {})],
         "trend_rows": trend_rows,
-        "scorecards": cards,
+        "scorecards": shown,
+        "scorecards_total": len(cards),
         "team_rollup": _team_rollup(scope, cards),
         "pipeline_url": pipeline_url,
         "funnel_option": charts.funnel_option(funnel, measure=measure),
         "coverage_option": charts.coverage_option(coverage, pipeline_url=pipeline_url),
         "forecast_option": charts.forecast_option(summary),
         "trend_option": charts.trend_option(trend),
-        "scorecard_option": charts.scorecard_option(cards),
+        "scorecard_option": charts.scorecard_option(shown),
     }
 
 

@@ -9,6 +9,7 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
+from forecasting import selectors
 from forecasting.choices import AlertKind, AlertStatus, ForecastMethod, JobKind, JobStatus, Severity
 from forecasting.forms import period_key
 from forecasting.models import Alert, ForecastRun, JobRun, RepMonth
@@ -122,6 +123,22 @@ def test_the_scorecard_table_shows_each_reps_numbers(org, client, figures):
         '<span class="badge text-bg-warning">1</span>',
     ):
         assert expected in cells, expected
+
+
+def test_a_big_scope_lists_the_biggest_pipelines_and_sums_every_rep_per_team(
+    org, client, figures, monkeypatch
+):
+    monkeypatch.setattr("forecasting.views.SCORECARD_ROWS", 1)
+    response = get(client, org.manager_east)
+    everyone = response.context["scorecards_total"]
+    assert everyone > 1
+    (shown,) = response.context["scorecards"]
+    month = figures.month
+    every_row = selectors.scorecards(response.context["scope"], start=month.start, end=month.end)
+    biggest = max(every_row, key=lambda row: row["pipeline"] or 0)
+    assert shown["owner"] == biggest["owner"]
+    assert sum(team["reps"] for team in response.context["team_rollup"]) == everyone
+    assert 'data-testid="scorecards-truncated"' in page(response)
 
 
 def test_a_region_manager_gets_the_executive_view_with_a_row_per_team(org, client, figures):
